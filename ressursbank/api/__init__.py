@@ -1,0 +1,1 @@
+"""ressursbank.api (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""ressursbank.checker (see docs/architecture.md)."""

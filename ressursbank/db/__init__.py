@@ -1,0 +1,1 @@
+"""ressursbank.db (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""ressursbank.demo (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""ressursbank.domain (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""ressursbank.explain (see docs/architecture.md)."""

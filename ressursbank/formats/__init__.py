@@ -1,0 +1,1 @@
+"""ressursbank.formats (see docs/architecture.md)."""

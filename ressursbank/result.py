@@ -1,0 +1,1 @@
+"""ressursbank.result (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""ressursbank.services (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""ressursbank.solve (see docs/architecture.md)."""

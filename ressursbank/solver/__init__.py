@@ -1,0 +1,1 @@
+"""ressursbank.solver (see docs/architecture.md)."""

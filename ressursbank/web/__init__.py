@@ -1,0 +1,1 @@
+"""ressursbank.web (see docs/architecture.md)."""
