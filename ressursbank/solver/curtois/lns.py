@@ -1,0 +1,143 @@
+"""Large neighbourhood search: free some employees and/or days, fix the rest, re-solve, keep improvements.
+
+Three neighbourhoods: a few employees over the whole horizon (moves work between people), every employee over
+a window of days (re-balances cover locally), and some employees over a window. Each kind adapts its size:
+it grows when the sub-problem was solved to optimality in time and shrinks when it was not.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from ressursbank.solver.curtois.compile import Assignment, Compiled
+from ressursbank.solver.curtois.model import CurtoisModel
+from ressursbank.solver.curtois.objective import add_objective
+from ressursbank.solver.curtois.presets import apply_preset
+from ressursbank.solver.curtois.rules import post_rules
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Kind:
+    name: str
+    size: float
+    low: float
+    high: float
+    tries: int = 0
+    wins: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LnsStats:
+    """What the LNS did: iterations, accepted improvements and the final objective."""
+
+    iterations: int
+    improvements: int
+    objective: int
+
+
+def _neighbourhood(kind: _Kind, compiled: Compiled, rng: random.Random) -> list[range | tuple[()]]:
+    n_e, n_d = compiled.employees, compiled.days
+    free: list[range | tuple[()]] = [()] * n_e
+    if kind.name == "employees":
+        for e in rng.sample(range(n_e), max(1, min(n_e, round(kind.size)))):
+            free[e] = range(n_d)
+    elif kind.name == "days":
+        length = max(2, min(n_d, round(kind.size)))
+        start = rng.randrange(0, n_d - length + 1)
+        for e in range(n_e):
+            free[e] = range(start, start + length)
+    else:
+        length = max(2, min(n_d, round(kind.size)))
+        start = rng.randrange(0, n_d - length + 1)
+        count = max(2, min(n_e, round(n_e * 0.4)))
+        for e in rng.sample(range(n_e), count):
+            free[e] = range(start, start + length)
+    return free
+
+
+def improve(
+    compiled: Compiled,
+    assignment: Assignment,
+    *,
+    deadline: float,
+    workers: int,
+    seed: int,
+    sub_time_limit: float = 2.0,
+    on_improvement: Callable[[int], None] | None = None,
+) -> tuple[Assignment, LnsStats]:
+    """Improve ``assignment`` by LNS until ``deadline`` (a ``time.monotonic`` value).
+
+    Parameters
+    ----------
+    compiled
+        The compiled instance.
+    assignment
+        A lawful roster to start from.
+    deadline
+        When to stop.
+    workers
+        CP-SAT workers for each sub-problem.
+    seed
+        Seed of the neighbourhood choice and of CP-SAT.
+    sub_time_limit
+        Upper bound on the seconds spent on one sub-problem.
+    on_improvement
+        Called with the new objective after each accepted improvement.
+
+    Returns
+    -------
+    tuple[Assignment, LnsStats]
+        The best roster found (never worse than ``assignment``) and statistics.
+    """
+    rng = random.Random(seed)
+    best = [row[:] for row in assignment]
+    best_value = compiled.objective(best)
+    n_e, n_d = compiled.employees, compiled.days
+    kinds = [
+        _Kind("employees", min(n_e, 3.0), 2.0, float(n_e)),
+        _Kind("days", min(n_d, 7.0), 2.0, float(n_d)),
+        _Kind("block", min(n_d, 14.0), 3.0, float(n_d)),
+    ]
+    iterations = improvements = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining < 0.05:
+            break
+        kind = rng.choice(kinds)
+        free = _neighbourhood(kind, compiled, rng)
+        m = CurtoisModel(compiled, fixed=best, free=free)
+        post_rules(m)
+        add_objective(m)
+        m.add_hint(best)
+        solver = cp_model.CpSolver()
+        limit = min(sub_time_limit, deadline - time.monotonic())
+        if limit < 0.05:
+            break
+        apply_preset(solver, "neighbourhood", time_limit=limit, workers=workers, seed=rng.randrange(1 << 30))
+        status = solver.solve(m.model)
+        iterations += 1
+        kind.tries += 1
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            candidate = m.extract(solver)
+            value = compiled.objective(candidate)
+            if value < best_value:
+                improvements += 1
+                kind.wins += 1
+                best, best_value = candidate, value
+                logger.info("lns %s(%.0f): %d", kind.name, kind.size, value)
+                if on_improvement is not None:
+                    on_improvement(value)
+            elif value == best_value:
+                best = candidate
+        kind.size = (
+            min(kind.high, kind.size * 1.2 + 0.5) if status == cp_model.OPTIMAL else max(kind.low, kind.size * 0.8)
+        )
+    return best, LnsStats(iterations, improvements, best_value)
