@@ -31,7 +31,8 @@ class CurtoisParams:
 
     ``full_model_max_vars``: the engine solves the monolithic model only up to this many shift variables and
     relies on construction + LNS above it. ``full_model_share``: the share of the remaining time given to the
-    monolithic model before LNS takes over when it has not proved optimality.
+    monolithic model before LNS takes over when it has not proved optimality; ``lns_first_share``: the share
+    of the budget an LNS spends improving the constructed roster before the monolithic model starts from it.
     """
 
     time_limit: float = 60.0
@@ -39,7 +40,8 @@ class CurtoisParams:
     seed: int = 0
     method: Method = "engine"
     full_model_max_vars: int = 120_000
-    full_model_share: float = 0.5
+    lns_first_share: float = 0.3
+    full_model_share: float = 1.0
     lns_sub_time_limit: float = 2.0
 
 
@@ -173,6 +175,18 @@ def solve_curtois(
         phases.append("construct")
         status = "FEASIBLE"
         report("construct", compiled.objective(best), None)
+    if full and best is not None and params.lns_first_share > 0:
+        phases.append("lns")
+        best, stats = improve(
+            compiled,
+            best,
+            deadline=start + params.lns_first_share * params.time_limit,
+            workers=params.workers,
+            seed=params.seed,
+            sub_time_limit=params.lns_sub_time_limit,
+            on_improvement=lambda value: report("lns", value, None),
+        )
+        logger.info("lns first: %d iterations, %d improvements", stats.iterations, stats.improvements)
     if full:
         remaining = deadline - time.monotonic()
         share = 1.0 if best is None else params.full_model_share
