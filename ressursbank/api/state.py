@@ -1,0 +1,69 @@
+"""What one running app holds: settings, the database, caches of immutable snapshots, and the job runner.
+
+Kept on ``app.state.ressursbank`` (no module-level singletons), so two apps in one process (tests) never share
+state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+
+from ressursbank.db import engine as db_engine
+from ressursbank.db.repo_app import DbSession
+from ressursbank.services import queries
+from ressursbank.services.jobs import JobRunner
+from ressursbank.services.queries import Snapshot, SnapshotCache
+from ressursbank.settings import Settings
+
+
+@dataclass
+class AppState:
+    """Per-app state."""
+
+    settings: Settings
+    engine: Any
+    session_factory: Callable[[], DbSession]
+    snapshots: SnapshotCache = field(default_factory=SnapshotCache)
+    jobs: JobRunner | None = None
+    _org_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def create(cls, settings: Settings) -> AppState:
+        engine = db_engine.create_engine_for(settings.database_url)
+        factory = db_engine.session_factory(engine)
+        state = cls(settings=settings, engine=engine, session_factory=factory)
+        state.jobs = JobRunner(factory, database_url=settings.database_url)
+        return state
+
+    @contextmanager
+    def read(self) -> Iterator[DbSession]:
+        """A read-only session (rolled back at the end)."""
+        with self.session_factory() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[DbSession]:
+        """A session in one transaction, committed at the end unless an error escapes."""
+        with self.session_factory() as session, session.begin():
+            yield session
+
+    def snapshot(self, scenario_id: str | None = None, *, plan_id: str | None = None) -> Snapshot:
+        """The snapshot of ``scenario_id`` (default: the newest scenario) with its latest (or the given) plan."""
+        with self.read() as session:
+            return queries.load_snapshot(session, self.snapshots, scenario_id=scenario_id, plan_id=plan_id)
+
+    def forget(self) -> None:
+        """Drop cached snapshots (after the organisation or a scenario changed)."""
+        self.snapshots.clear()
+
+
+def app_state(request: Request) -> AppState:
+    """The app's state from a request."""
+    state: AppState = request.app.state.ressursbank
+    return state
