@@ -172,6 +172,40 @@ class Cohort(Rule):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ObjectiveWeights:
+    """Weights of the plan objective, in points; the order of the fields is the order of importance.
+
+    The weights are chosen so that each term dominates the realistic range of the terms below it (see
+    docs/objective.md). Money (``cost``) is counted in øre, so one point is one øre.
+    """
+
+    #: Per missing person on a critical need.
+    unmet_critical: int = 100_000_000_000
+    #: Per missing person on any other need.
+    unmet_other: int = 10_000_000_000
+    #: Per minute above the full-time norm in a week.
+    overtime_per_minute: int = 10_000_000
+    #: Per person who works at least one shift away from the home unit.
+    moved_person: int = 200_000_000
+    #: Per kilometre between home and host unit, per shift worked away.
+    travel_per_km: int = 1_000_000
+    #: Per person who works at least one shift in another sector.
+    outside_sector_person: int = 50_000_000
+    #: Per shift the person would rather avoid (nights, weekends, a unit kind they did not volunteer for).
+    unwanted_shift: int = 5_000_000
+    #: Times the square of each person's count of evening, night and weekend shifts.
+    unsocial_squared: int = 50_000
+    #: Per øre of wages and supplements.
+    cost_per_ore: int = 1
+    #: Per assignment added to or removed from the hint (the current plan).
+    change: int = 1_000
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            require(getattr(self, name) >= 0, f"objective weight {name} must be >= 0")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Supplement:
     """A KS pay supplement with its amount and validity (HTA kap. 1 § 5)."""
 
@@ -270,7 +304,7 @@ def aml_default_rules() -> tuple[Rule, ...]:
             label_en="Position size (extra hours only for those who want them)",
             citation=AML + " § 14-3; KS HTA § 4",
             severity=Severity.WARNING,
-            cost=1,
+            cost=120_000_000,
         ),
         SundayAlternation(
             id="sunday",
@@ -278,7 +312,7 @@ def aml_default_rules() -> tuple[Rule, ...]:
             label_en="Every other Sunday off",
             citation=AML + " § 10-8 (4)",
             severity=Severity.WARNING,
-            cost=400,
+            cost=50_000_000,
         ),
         MaxTravel(
             id="travel",

@@ -1,0 +1,152 @@
+"""The planning pipeline behind :func:`ressursbank.solve.solve`.
+
+compile -> greedy construction -> repair (by the independent checker) -> large-neighbourhood search with CP-SAT
+sub-models (in parallel processes) -> bound -> result. Each phase reports progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+from ressursbank.checker.roster import check_plan
+from ressursbank.domain.plan import Assignment, Pin, Plan
+from ressursbank.domain.problem import Problem
+from ressursbank.result import Result, SolveStatus
+from ressursbank.solver.bound import lower_bound
+from ressursbank.solver.compile import Compiled, compile_problem
+from ressursbank.solver.greedy import construct
+from ressursbank.solver.objective import evaluate
+from ressursbank.solver.params import Progress, SolveParams
+
+log = logging.getLogger(__name__)
+
+
+def to_plan(c: Compiled, by_need: list[list[int]]) -> Plan:
+    """Turn need -> employees into a domain :class:`Plan` with the qualification each person uses."""
+    problem = c.problem
+    out = []
+    for n, people in enumerate(by_need):
+        need = c.needs[n]
+        for e in people:
+            employee = c.employees[e]
+            used = problem.qualification_for(employee, need) or ""
+            out.append(Assignment(employee.id, need.id, need.unit_id, need.start, need.end, used))
+    return Plan.of(out)
+
+
+def from_plan(c: Compiled, plan: Plan | None) -> set[tuple[int, int]]:
+    """The ``(employee, need)`` pairs of a plan that still refer to this problem."""
+    if plan is None:
+        return set()
+    return {
+        (c.employee_index[a.employee_id], c.need_index[a.need_id])
+        for a in plan.assignments
+        if a.employee_id in c.employee_index and a.need_id in c.need_index
+    }
+
+
+def repair(
+    c: Compiled, by_need: list[list[int]], pins: set[tuple[int, int]], *, rounds: int = 5
+) -> tuple[list[list[int]], int]:
+    """Drop assignments the independent checker finds in hard violations (never pins); returns the hard count left."""
+    for _ in range(rounds):
+        report = check_plan(c.problem, to_plan(c, by_need), weights=c.weights)
+        hard = [v for v in report.hard_violations if v.employee_id and v.need_id]
+        if not report.hard_violations:
+            return by_need, 0
+        dropped = 0
+        for v in hard:
+            e, n = c.employee_index.get(v.employee_id), c.need_index.get(v.need_id)
+            if e is None or n is None or (e, n) in pins or e not in by_need[n]:
+                continue
+            by_need[n].remove(e)
+            dropped += 1
+        if dropped == 0:
+            return by_need, len(report.hard_violations)
+    report = check_plan(c.problem, to_plan(c, by_need), weights=c.weights)
+    return by_need, len(report.hard_violations)
+
+
+def run(
+    problem: Problem,
+    params: SolveParams,
+    *,
+    hint: Plan | None = None,
+    pins: Iterable[Pin] = (),
+    progress: Progress | None = None,
+) -> Result:
+    """Run the pipeline (see the module docstring); never raises on infeasibility."""
+    started = time.perf_counter()
+    deadline = started + params.time_limit_s
+    stats: dict[str, float | int | str] = {}
+
+    def report(phase: str, objective: int, bound: int, fraction: float) -> None:
+        if progress is not None:
+            gap = 0.0 if objective <= 0 else max(0.0, (objective - bound) / objective)
+            progress(phase, objective, bound, gap, fraction)
+
+    c = compile_problem(problem, params.weights)
+    stats["compile_s"] = round(time.perf_counter() - started, 3)
+    hint_pairs = from_plan(c, hint) if hint is not None else None
+    pin_pairs = {
+        (c.employee_index[p.employee_id], c.need_index[p.need_id])
+        for p in pins
+        if p.employee_id in c.employee_index and p.need_id in c.need_index
+    }
+    report("compile", 0, 0, 0.05)
+
+    t = time.perf_counter()
+    by_need = construct(c, pins=sorted(pin_pairs), hint=hint_pairs)
+    by_need, hard_left = repair(c, by_need, pin_pairs)
+    terms = evaluate(c, by_need, hint=hint_pairs)
+    stats["construct_s"] = round(time.perf_counter() - t, 3)
+    stats["construct_objective"] = sum(terms.values())
+    report("construct", sum(terms.values()), 0, 0.2)
+
+    if params.monolithic:
+        from ressursbank.solver.cpmodel import solve_monolithic
+
+        by_need, mono_stats = solve_monolithic(c, by_need, params, deadline=deadline, hint=hint_pairs, pins=pin_pairs)
+        stats.update(mono_stats)
+        by_need, hard_left = repair(c, by_need, pin_pairs)
+        terms = evaluate(c, by_need, hint=hint_pairs)
+    elif not params.construction_only:
+        from ressursbank.solver.lns import improve
+
+        bound_reserve = 0.1 * params.time_limit_s
+        by_need, lns_stats = improve(
+            c,
+            by_need,
+            params,
+            deadline=deadline - bound_reserve,
+            hint=hint_pairs,
+            pins=pin_pairs,
+            progress=lambda obj, frac: report("improve", obj, 0, 0.2 + 0.7 * frac),
+        )
+        stats.update(lns_stats)
+        by_need, hard_left = repair(c, by_need, pin_pairs)
+        terms = evaluate(c, by_need, hint=hint_pairs)
+
+    t = time.perf_counter()
+    bound = min(lower_bound(c), sum(terms.values()))
+    stats["bound_s"] = round(time.perf_counter() - t, 3)
+    plan = to_plan(c, by_need)
+    objective = sum(terms.values())
+    if hard_left:
+        status = SolveStatus.INFEASIBLE
+    elif objective == bound:
+        status = SolveStatus.OPTIMAL
+    else:
+        status = SolveStatus.FEASIBLE
+    report("done", objective, bound, 1.0)
+    return Result(
+        status=status,
+        plan=plan,
+        terms=terms,
+        bound=bound,
+        runtime_s=time.perf_counter() - started,
+        statistics=stats,
+        hard_violations=hard_left,
+    )

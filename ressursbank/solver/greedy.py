@@ -1,0 +1,262 @@
+"""A fast, domain-aware construction: a full lawful plan in seconds.
+
+Needs are taken in time order (critical first among needs that start together). Each need is first offered to its
+own unit's staff, then to everyone; among the people who may lawfully take it *now* (rest, hours, overtime caps,
+weekly rest, cohort), the one with the least marginal objective is chosen: the exact increase of the objective of
+docs/objective.md. Because time only moves forward, every rule can be checked with a few vector operations over all
+employees, so the whole Asker municipality is built in seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from ressursbank.solver.compile import BIG, BoolArray, Compiled, IntArray
+
+MINUTES_PER_WEEK = 7 * 1440
+INF = np.iinfo(np.int64).max // 4
+
+
+class Greedy:
+    """The construction state: vectors over all employees, advanced need by need in time order."""
+
+    def __init__(self, c: Compiled, *, hint: set[tuple[int, int]] | None = None) -> None:
+        self.c = c
+        n_e = c.n_employees
+        rp = [c.rule_params[r] for r in c.e_rule_set.tolist()]
+        self.rest = np.array([p.daily_rest for p in rp], dtype=np.int64)
+        self.weekly_rest = np.array([p.weekly_rest for p in rp], dtype=np.int64)
+        self.max_day = np.array([p.max_day for p in rp], dtype=np.int64)
+        self.max_week = np.array([p.max_week for p in rp], dtype=np.int64)
+        self.ot_week = np.array([p.overtime_week for p in rp], dtype=np.int64)
+        self.ot_4 = np.array([p.overtime_4_weeks for p in rp], dtype=np.int64)
+        self.ot_year = np.array([p.overtime_year for p in rp], dtype=np.int64)
+        self.position_cost = np.array([p.position_cost_per_hour for p in rp], dtype=np.int64)
+        self.position_hard = np.array([p.position_hard for p in rp], dtype=np.bool_)
+        free = np.array([p.position_volunteers_free for p in rp], dtype=np.bool_) & c.e_volunteer
+        self.position_free = free
+        self.sunday_cost = np.array([p.sunday_cost for p in rp], dtype=np.int64)
+        self.sunday_hard = np.array([p.sunday_hard for p in rp], dtype=np.bool_)
+        self.travel_cost = np.array([p.travel_cost for p in rp], dtype=np.int64)
+        self.home_first = np.array([p.home_critical_first for p in rp], dtype=np.bool_)
+        self.cohort_days = np.array([p.cohort_days for p in rp], dtype=np.int64)
+        self.hint = hint or set()
+
+        self.last_end = np.full(n_e, -BIG, dtype=np.int64)
+        self.day_id = np.full(n_e, -1, dtype=np.int64)
+        self.day_minutes = np.zeros(n_e, dtype=np.int64)
+        self.week_minutes = np.zeros((n_e, c.weeks), dtype=np.int64)
+        self.overtime = np.zeros((n_e, c.weeks), dtype=np.int64)
+        self.gap_week = np.full(n_e, -1, dtype=np.int64)
+        self.longest_gap = np.zeros(n_e, dtype=np.int64)
+        self.unsocial = np.zeros(n_e, dtype=np.int64)
+        self.moved = np.zeros(n_e, dtype=np.bool_)
+        self.outside = np.zeros(n_e, dtype=np.bool_)
+        self.sunday_worked = np.zeros((n_e, max(1, len(c.sundays))), dtype=np.bool_)
+        max_blocks = c.problem.horizon_days + 1
+        self.cohort_unit = np.full((n_e, max_blocks), -1, dtype=np.int64)
+        self.unit_willing: dict[int, BoolArray] = {}
+        self.by_need: list[list[int]] = [[] for _ in range(c.n_needs)]
+
+    # --- the vector checks ---------------------------------------------------------------------------------------
+    def willing(self, u: int) -> BoolArray:
+        found = self.unit_willing.get(u)
+        if found is None:
+            kind = self.c.u_kind[u]
+            found = np.array([kind in w for w in self.c.e_willing], dtype=np.bool_)
+            self.unit_willing[u] = found
+        return found
+
+    def feasible(self, n: int) -> BoolArray:
+        """Employees who may lawfully take need ``n`` given what they already work (eligibility included)."""
+        c = self.c
+        s, t, m, b, d = int(c.n_start[n]), int(c.n_end[n]), int(c.n_minutes[n]), int(c.n_week[n]), int(c.n_day[n])
+        ok = c.eligible_mask(n)
+        ok &= s - self.last_end >= self.rest
+        ok &= s >= self.last_end
+        day_minutes = np.where(self.day_id == d, self.day_minutes, 0)
+        ok &= day_minutes + m <= self.max_day
+        week_minutes = self.week_minutes[:, b]
+        ok &= week_minutes + m <= self.max_week
+        new_ot = np.maximum(0, week_minutes + m - c.e_full[:, b])
+        ok &= new_ot <= self.ot_week
+        ot_rest = self.overtime.sum(axis=1) - self.overtime[:, b]
+        ok &= ot_rest + new_ot <= self.ot_year
+        for first in range(max(0, b - 3), min(b, max(0, c.weeks - 4)) + 1):
+            window = self.overtime[:, first : first + 4].sum(axis=1) - self.overtime[:, b]
+            ok &= window + new_ot <= self.ot_4
+        if self.position_hard.any():
+            extra = np.maximum(0, np.minimum(week_minutes + m, c.e_full[:, b]) - c.e_contract[:, b])
+            ok &= ~self.position_hard | self.position_free | (extra <= 0)
+        # weekly rest: the week must still hold one long enough break
+        lo = b * MINUTES_PER_WEEK
+        hi = min(c.horizon_minutes, lo + MINUTES_PER_WEEK)
+        required = np.minimum(self.weekly_rest, hi - lo)
+        cursor = np.maximum(lo, self.last_end)
+        longest = np.where(self.gap_week == b, self.longest_gap, 0)
+        longest = np.maximum(longest, s - cursor)
+        ok &= (longest >= required) | (hi - t >= required)
+        sunday = int(c.n_sunday[n])
+        if sunday > 0 and self.sunday_hard.any():
+            ok &= ~(self.sunday_hard & self.sunday_worked[:, sunday - 1])
+        if (self.cohort_days > 0).any():
+            block = d // np.maximum(self.cohort_days, 1)
+            unit_now = self.cohort_unit[np.arange(c.n_employees), block]
+            ok &= (self.cohort_days == 0) | (unit_now == -1) | (unit_now == c.n_unit[n])
+        return ok
+
+    def marginal(self, n: int) -> IntArray:
+        """The exact increase of the objective if each employee took need ``n`` now."""
+        c = self.c
+        w = c.weights
+        m, b, u = int(c.n_minutes[n]), int(c.n_week[n]), int(c.n_unit[n])
+        cost = (c.e_wage * m * 100 // 60 + c.n_supplement[c.e_rule_set, n]) * w.cost_per_ore
+        week_minutes = self.week_minutes[:, b]
+        new_ot = np.maximum(0, week_minutes + m - c.e_full[:, b])
+        cost += (new_ot - self.overtime[:, b]) * (w.overtime_per_minute + c.e_overtime_ore * w.cost_per_ore)
+        old_extra = np.maximum(0, np.minimum(week_minutes, c.e_full[:, b]) - c.e_contract[:, b])
+        new_extra = np.maximum(0, np.minimum(week_minutes + m, c.e_full[:, b]) - c.e_contract[:, b])
+        paid = np.where(self.position_free, 0, self.position_cost)
+        cost += paid * new_extra // 60 - paid * old_extra // 60
+        away = c.e_home != u
+        km = c.unit_km[c.e_home, u]
+        away_cost = (
+            np.where(self.moved, 0, w.moved_person)
+            + km * w.travel_per_km
+            + np.where(~self.outside & (c.e_sector != c.u_sector[u]), w.outside_sector_person, 0)
+            + np.where(self.willing(u), 0, w.unwanted_shift)
+        )
+        if (self.travel_cost > 0).any():
+            over = np.maximum(0, np.ceil(c.unit_distance[c.e_home, u] - c.e_travel_limit - 1e-9)).astype(np.int64)
+            away_cost += self.travel_cost * over
+        cost += np.where(away, away_cost, 0)
+        if c.n_night[n]:
+            cost += np.where(c.e_avoid_nights, w.unwanted_shift, 0)
+        if c.n_weekend[n]:
+            cost += np.where(c.e_avoid_weekends, w.unwanted_shift, 0)
+        if c.n_unsocial[n]:
+            cost += w.unsocial_squared * (2 * self.unsocial + 1)
+        sunday = int(c.n_sunday[n])
+        if sunday > 0:
+            cost += np.where(self.sunday_worked[:, sunday - 1], self.sunday_cost, 0)
+        if sunday >= 0 and sunday + 1 < self.sunday_worked.shape[1]:
+            cost += np.where(self.sunday_worked[:, sunday + 1], self.sunday_cost, 0)
+        return cost
+
+    # --- doing it --------------------------------------------------------------------------------------------------
+    def take(self, e: int, n: int) -> None:
+        """Record that employee ``e`` works need ``n``."""
+        c = self.c
+        s, t, m, b, d, u = (
+            int(c.n_start[n]),
+            int(c.n_end[n]),
+            int(c.n_minutes[n]),
+            int(c.n_week[n]),
+            int(c.n_day[n]),
+            int(c.n_unit[n]),
+        )
+        lo = b * MINUTES_PER_WEEK
+        longest = int(self.longest_gap[e]) if self.gap_week[e] == b else 0
+        cursor = max(lo, int(self.last_end[e]))
+        self.longest_gap[e] = max(longest, s - cursor)
+        self.gap_week[e] = b
+        self.last_end[e] = max(int(self.last_end[e]), t)
+        if self.day_id[e] != d:
+            self.day_id[e] = d
+            self.day_minutes[e] = 0
+        self.day_minutes[e] += m
+        self.week_minutes[e, b] += m
+        self.overtime[e, b] = max(0, int(self.week_minutes[e, b]) - int(c.e_full[e, b]))
+        if c.n_unsocial[n]:
+            self.unsocial[e] += 1
+        if c.e_home[e] != u:
+            self.moved[e] = True
+        if c.e_sector[e] != c.u_sector[u]:
+            self.outside[e] = True
+        sunday = int(c.n_sunday[n])
+        if sunday >= 0:
+            self.sunday_worked[e, sunday] = True
+        if self.cohort_days[e] > 0:
+            self.cohort_unit[e, d // int(self.cohort_days[e])] = u
+        self.by_need[n].append(e)
+
+    def fill(self, n: int, allowed: BoolArray) -> None:
+        """Give need ``n`` its missing people, cheapest first, among ``allowed``."""
+        missing = int(self.c.n_count[n]) - len(self.by_need[n])
+        if missing <= 0:
+            return
+        ok = self.feasible(n) & allowed
+        if self.by_need[n]:
+            ok[self.by_need[n]] = False
+        if not ok.any():
+            return
+        cost = self.marginal(n)
+        if self.hint:
+            bonus = np.array([(e, n) in self.hint for e in np.flatnonzero(ok).tolist()], dtype=np.bool_)
+            cost[np.flatnonzero(ok)] -= np.where(bonus, 2 * self.c.weights.change, 0)
+        cost = np.where(ok, cost, INF)
+        for _ in range(missing):
+            e = int(np.argmin(cost))
+            if cost[e] >= INF:
+                break
+            self.take(e, n)
+            cost[e] = INF
+
+
+def construct(
+    c: Compiled,
+    *,
+    pins: Iterable[tuple[int, int]] = (),
+    hint: set[tuple[int, int]] | None = None,
+    frozen: BoolArray | None = None,
+) -> list[list[int]]:
+    """Build a plan; returns, per need, the employees working it.
+
+    Parameters
+    ----------
+    c
+        The compiled problem.
+    pins
+        ``(employee, need)`` pairs that must be kept; they are placed first, as they are.
+    hint
+        Pairs of the current plan; keeping one is rewarded by the change weight.
+    frozen
+        Employees who may not be given anything beyond their pins.
+    """
+    g = Greedy(c, hint=hint)
+    pinned: dict[int, list[int]] = {}
+    for e, n in pins:
+        pinned.setdefault(n, []).append(e)
+    everyone = np.ones(c.n_employees, dtype=np.bool_) if frozen is None else ~frozen
+    order = np.arange(c.n_needs)
+    open_critical: list[int] = []
+    start = 0
+    while start < c.n_needs:
+        stop = start
+        while stop < c.n_needs and c.n_start[order[stop]] == c.n_start[order[start]]:
+            stop += 1
+        group = [int(n) for n in order[start:stop]]
+        group.sort(key=lambda n: (-int(c.n_critical[n]), n))
+        for n in group:
+            for e in pinned.get(n, ()):
+                g.take(e, n)
+        for n in group:  # own staff first
+            g.fill(n, everyone & (c.e_home == c.n_unit[n]))
+        blocked = np.zeros(c.n_employees, dtype=np.bool_)
+        now = int(c.n_start[group[0]])
+        still_open = []
+        for m in open_critical:  # earlier critical needs still open for more than half their length
+            if (int(c.n_end[m]) - now) * 2 > int(c.n_minutes[m]) and len(g.by_need[m]) < c.n_count[m]:
+                blocked |= g.home_first & (c.e_home == c.n_unit[m]) & c.eligible_mask(m)
+                still_open.append(m)
+        open_critical = still_open
+        for m in group:  # a unit's people are not lent out while its own critical needs are open
+            if c.n_critical[m] and len(g.by_need[m]) < c.n_count[m]:
+                blocked |= g.home_first & (c.e_home == c.n_unit[m]) & c.eligible_mask(m)
+        for n in group:
+            g.fill(n, everyone & (~blocked | (c.e_home == c.n_unit[n])))
+        open_critical += [m for m in group if c.n_critical[m] and len(g.by_need[m]) < c.n_count[m]]
+        start = stop
+    return g.by_need

@@ -1,0 +1,67 @@
+"""Solve parameters as data, with presets fast / default / thorough read from TOML files."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from importlib import resources
+
+from ressursbank.domain.rules import ObjectiveWeights
+
+#: ``progress(phase, best_objective, bound, gap, fraction_done)``.
+Progress = Callable[[str, int, int, float, float], None]
+
+PRESETS = ("fast", "default", "thorough")
+
+
+@dataclass(frozen=True, slots=True)
+class SolveParams:
+    """How to solve.
+
+    Attributes
+    ----------
+    time_limit_s
+        Wall-time budget for the whole solve (compile, construction, improvement, bound).
+    seed
+        Random seed; with ``processes = 1`` a solve is deterministic.
+    processes
+        Worker processes for the large-neighbourhood search (sub-models run in parallel).
+    sub_time_limit_s
+        Time limit of one CP-SAT sub-model.
+    neighbourhood_employees
+        People freed in one neighbourhood.
+    neighbourhood_days
+        Days of the plan freed in one neighbourhood.
+    monolithic
+        Solve one CP-SAT model of the whole problem instead (a baseline; does not scale).
+    construction_only
+        Stop after the greedy construction (a baseline).
+    weights
+        The objective weights.
+    """
+
+    time_limit_s: float = 45.0
+    seed: int = 1
+    processes: int = 2
+    sub_time_limit_s: float = 2.0
+    neighbourhood_employees: int = 80
+    neighbourhood_days: int = 7
+    monolithic: bool = False
+    construction_only: bool = False
+    weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
+
+    @classmethod
+    def preset(cls, name: str = "default", **overrides: object) -> SolveParams:
+        """Read ``ressursbank/solver/presets/<name>.toml``; keyword arguments override its values."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+        text = resources.files("ressursbank.solver").joinpath("presets", f"{name}.toml").read_text("utf-8")
+        data = tomllib.loads(text)
+        known = {f.name for f in fields(cls)} - {"weights"}
+        unknown = set(data) - known - {"weights"}
+        if unknown:
+            raise ValueError(f"preset {name}: unknown settings {sorted(unknown)}")
+        weights = ObjectiveWeights(**data.pop("weights", {}))
+        params = cls(weights=weights, **data)
+        return replace(params, **overrides)  # type: ignore[arg-type]
