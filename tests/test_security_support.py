@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -18,12 +19,26 @@ DEMO_PASSWORD = "demo"
 
 def sqlite_factory(tmp_path: Path, name: str = "security.sqlite") -> Callable[[], repo.Session]:
     """A session factory over a fresh SQLite file with the security tables (and the organisation tables)."""
-    from ressursbank.db.tables import Base
-
     engine = repo.create_engine_for(f"sqlite:///{tmp_path / name}")
-    Base.metadata.create_all(engine)
+    create_all_tables(engine)
     repo.create_security_tables(engine)
     return repo.session_factory(engine)
+
+
+def create_all_tables(engine: Any) -> None:
+    """Every table family: organisation, the web helper's jobs and outbox (when present), security and workflow."""
+    import importlib
+
+    from ressursbank.db.tables import Base
+
+    Base.metadata.create_all(engine)
+    try:
+        app_tables = importlib.import_module("ressursbank.db.tables_app")
+    except ModuleNotFoundError:
+        app_tables = None
+    if app_tables is not None:
+        app_tables.AppBase.metadata.create_all(engine)
+    repo.create_security_tables(engine)
 
 
 def make_user(

@@ -296,3 +296,83 @@ def search_audit(
         sa.select(AuditRow).where(*conditions).order_by(AuditRow.id.desc()).offset(offset).limit(limit)
     ).all()
     return int(total), rows
+
+
+# --- facts from the organisation tables the workflow needs -------------------------------------------------------
+
+
+def home_units_of(session: Session, employee_ids: Iterable[str]) -> dict[str, str]:
+    """Employee id -> home unit id for the given employees (unknown ids are left out)."""
+    from ressursbank.db.tables import EmployeeRow
+
+    ids = sorted(set(employee_ids))
+    out: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = session.execute(sa.select(EmployeeRow.id, EmployeeRow.home_unit_id).where(EmployeeRow.id.in_(chunk)))
+        out.update({row.id: row.home_unit_id for row in rows})
+    return out
+
+
+def unit_kinds_and_areas(session: Session, unit_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Unit id -> (kind, area id)."""
+    from ressursbank.db.tables import UnitRow
+
+    ids = sorted(set(unit_ids))
+    out: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            sa.select(UnitRow.id, UnitRow.kind, UnitRow.area_id).where(UnitRow.id.in_(ids[start : start + 500]))
+        )
+        out.update({row.id: (row.kind, row.area_id) for row in rows})
+    return out
+
+
+def unit_closed_periods(session: Session, unit_ids: Iterable[str]) -> dict[str, list[tuple[dt.date, dt.date]]]:
+    """Unit id -> the inclusive date ranges its normal status timeline marks it closed."""
+    from ressursbank.db.tables import UnitStatusPeriodRow
+
+    ids = sorted(set(unit_ids))
+    out: dict[str, list[tuple[dt.date, dt.date]]] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            sa.select(UnitStatusPeriodRow.unit_id, UnitStatusPeriodRow.start, UnitStatusPeriodRow.end).where(
+                UnitStatusPeriodRow.unit_id.in_(ids[start : start + 500]), UnitStatusPeriodRow.status == "closed"
+            )
+        )
+        for row in rows:
+            out.setdefault(row.unit_id, []).append((row.start, row.end))
+    return out
+
+
+def offer_exists(
+    session: Session, *, plan_id: str, employee_id: str, host_unit_id: str, first_start: dt.datetime
+) -> bool:
+    found = session.scalar(
+        sa.select(OfferRow.id).where(
+            OfferRow.plan_id == plan_id,
+            OfferRow.employee_id == employee_id,
+            OfferRow.host_unit_id == host_unit_id,
+            OfferRow.first_start == first_start,
+        )
+    )
+    return found is not None
+
+
+def delete_offer_shifts_from(session: Session, *, offer_id: str, start: dt.datetime) -> None:
+    session.execute(sa.delete(OfferShiftRow).where(OfferShiftRow.offer_id == offer_id, OfferShiftRow.start >= start))
+
+
+def lock_offer(session: Session, offer_id: str) -> bool:
+    """Take the offer's write lock for the rest of the transaction (False if there is no such offer).
+
+    A no-op UPDATE: on PostgreSQL it holds the row lock, so answers to one offer run one at a time; on SQLite it is
+    the transaction's first write, taking the database's writer lock before anything is read.
+    """
+    done = session.execute(
+        sa.update(OfferRow)
+        .where(OfferRow.id == offer_id)
+        .values(version=OfferRow.version)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(done, "rowcount", 0) or 0) == 1
