@@ -240,6 +240,26 @@ class EventCreate(Strict):
     )
 
 
+class ScenarioCreate(Strict):
+    """A new, empty scenario starting on ``start``."""
+
+    id: IdStr
+    name_nb: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    start: dt.date
+    description: str = Field(default="", max_length=2000)
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: dt.date) -> dt.date:
+        return check_date(v)
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"id": "flom-2026", "name_nb": "Flom 2026", "start": "2026-12-07"}]},
+    )
+
+
 class ScenarioCopy(Strict):
     """Copy a scenario under a new id (what-if)."""
 

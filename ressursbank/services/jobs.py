@@ -230,6 +230,20 @@ def _summary_fields(summary: Any) -> dict[str, Any]:
     return result
 
 
+#: The planner a worker calls; ``RESSURSBANK_PLANNER=module:function`` replaces it (tests use a slow stand-in).
+DEFAULT_PLANNER = "ressursbank.services.planning:plan_scenario"
+
+
+def planner() -> Callable[..., Any]:
+    """The planning function with :func:`ressursbank.services.planning.plan_scenario`'s signature."""
+    import importlib
+
+    spec = os.environ.get("RESSURSBANK_PLANNER", "").strip() or DEFAULT_PLANNER
+    module_name, _, function = spec.partition(":")
+    function_obj: Callable[..., Any] = getattr(importlib.import_module(module_name), function)
+    return function_obj
+
+
 def run_job(job_id: str, session_factory: Callable[[], DbSession]) -> None:
     """Run one job in this process (the worker's body); every outcome is written to the job row."""
     with session_factory() as session, session.begin():
@@ -264,10 +278,9 @@ def run_job(job_id: str, session_factory: Callable[[], DbSession]) -> None:
         if not still:
             os._exit(3)  # the job was cancelled: stop without storing anything
 
-    from ressursbank.services import planning
-
     try:
-        summary = planning.plan_scenario(
+        plan_scenario = planner()
+        summary = plan_scenario(
             session_factory,
             scenario_id=job.scenario_id,
             weeks=int(params.get("weeks", 4)),

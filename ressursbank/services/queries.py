@@ -141,8 +141,11 @@ class Snapshot:
         plan_id: str | None = None,
         scenario: Scenario | None = None,
         today: dt.date | None = None,
+        base: Organisation | None = None,
     ) -> None:
         self.problem = problem
+        #: The organisation before the scenario (what a changed scenario is applied to again).
+        self.base = base or problem.organisation
         self.plan = plan or Plan()
         self.plan_id = plan_id
         self.scenario = scenario
@@ -671,6 +674,6 @@ def load_snapshot(
         org = load_organisation_cached(session, cache)
         problem = build_problem(org, scenario, start=scenario.start if scenario else None, days=weeks * 7)
         plan = repo.load_plan(session=session, plan_id=plan_id).plan if plan_id else None
-        return Snapshot(problem, plan, plan_id=plan_id, scenario=scenario)
+        return Snapshot(problem, plan, plan_id=plan_id, scenario=scenario, base=org)
 
     return cache.get(key, build)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ressursbank.api.pages import org
+from ressursbank.api.pages import offers, org, plan, scenarios
 
 router = APIRouter(include_in_schema=False)
-router.include_router(org.router)
+for module in (org, scenarios, plan, offers):
+    router.include_router(module.router)

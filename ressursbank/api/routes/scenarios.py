@@ -18,6 +18,7 @@ from ressursbank.api.schemas import (
     NeedPublic,
     ScenarioChange,
     ScenarioCopy,
+    ScenarioCreate,
     ScenarioPublic,
 )
 from ressursbank.api.security import require
@@ -158,7 +159,7 @@ def change_scenario(state: StateDep, scenario_id: str, change: Any) -> ScenarioC
     try:
         from ressursbank.domain import build_problem
 
-        build_problem(before.organisation, updated, start=updated.start, days=7)  # validates the references
+        build_problem(before.base, updated, start=updated.start, days=7)  # validates the references
     except DomainError as exc:
         raise ProblemError(422, str(exc), title="Invalid request") from exc
     with state.write() as session:
@@ -172,6 +173,29 @@ def list_scenarios(state: StateDep, user: Reader) -> list[ScenarioPublic]:
     """Every stored scenario, by start date."""
     with state.read() as session:
         return [scenario_public(s) for s in queries.list_scenarios(session)]
+
+
+def create_scenario_record(state: StateDep, body: ScenarioCreate) -> Scenario:
+    """Store a new empty scenario (409 if the id is taken)."""
+    scenario = Scenario(
+        id=body.id,
+        name_nb=body.name_nb,
+        name_en=body.name_en or body.name_nb,
+        start=body.start,
+        events=(),
+        description=body.description,
+    )
+    with state.write() as session:
+        if any(s.id == body.id for s in queries.list_scenarios(session)):
+            raise ProblemError(409, f"a scenario with id {body.id!r} already exists")
+        queries.save_scenario(session, scenario)
+    return scenario
+
+
+@router.post("/scenarios", response_model=ScenarioPublic, status_code=status.HTTP_201_CREATED)
+def create_scenario(body: ScenarioCreate, state: StateDep, user: Writer) -> ScenarioPublic:
+    """Declare a new scenario (no events yet) starting on ``start``."""
+    return scenario_public(create_scenario_record(state, body))
 
 
 @router.get("/scenarios/{scenario_id}", response_model=ScenarioPublic)

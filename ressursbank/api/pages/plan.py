@@ -1,0 +1,152 @@
+"""Pages: plan a scenario (start a solve, watch progress), read proposals and why, override, diff."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ressursbank.api.deps import ScenarioQuery, StateDep
+from ressursbank.api.i18n import negotiate
+from ressursbank.api.problems import ProblemError
+from ressursbank.api.routes.plans import start_job
+from ressursbank.api.schemas import JobCreate
+from ressursbank.api.security import require
+from ressursbank.api.templating import render
+from ressursbank.db.repo_app import get_job, list_jobs
+from ressursbank.domain import Assignment, Plan
+from ressursbank.services import audit, queries
+from ressursbank.services.jobs import job_seconds
+from ressursbank.services.policy import Role, User
+from ressursbank.services.queries import Snapshot
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[User, Depends(require("plan:read"))]
+Writer = Annotated[User, Depends(require("plan:write"))]
+MAX_PROPOSALS = 150
+
+
+def proposals(snap: Snapshot, user: User) -> list[tuple[str, list[Assignment]]]:
+    """Redeployments in the plan grouped by person (managers: only those touching their units)."""
+    home = snap.problem.home_unit_of
+    groups: dict[str, list[Assignment]] = defaultdict(list)
+    for a in snap.plan.assignments:
+        if home.get(a.employee_id) == a.unit_id:
+            continue
+        if user.role is not Role.HR and a.unit_id not in user.unit_ids and home.get(a.employee_id) not in user.unit_ids:
+            continue
+        groups[a.employee_id].append(a)
+    return sorted(groups.items(), key=lambda kv: (kv[1][0].start, kv[0]))[:MAX_PROPOSALS]
+
+
+@router.get("/plan", response_class=HTMLResponse, name="page_plan")
+def page_plan(request: Request, state: StateDep, user: Reader, scenario: ScenarioQuery = None) -> Response:
+    """The plan of a scenario: start a solve, proposals with reasons, difference to the previous plan."""
+    snap = state.snapshot(scenario)
+    if snap.scenario is None:
+        raise ProblemError(404, "there is no scenario yet; declare one first")
+    with state.read() as session:
+        jobs = list_jobs(session, scenario_id=snap.scenario.id, limit=5)
+        runs = queries.plan_runs(session, snap.scenario.id, limit=2)
+        previous = queries.load_plan(session, runs[1].id) if len(runs) > 1 else None
+    diff = Snapshot.diff(previous, snap.plan) if previous is not None else None
+    running = next((j for j in jobs if j.active), None)
+    lang = negotiate(request)
+    return render(
+        request,
+        "pages/plan.html",
+        {
+            "title": "Plan",
+            "snap": snap,
+            "scenario_id": snap.scenario.id,
+            "scenario_name": snap.scenario.name_nb if lang == "nb" else snap.scenario.name_en,
+            "jobs": jobs,
+            "running": running,
+            "runs": runs,
+            "proposals": proposals(snap, user),
+            "diff": diff,
+            "can_write": user.role is Role.HR,
+            "job_seconds": job_seconds,
+        },
+    )
+
+
+@router.post("/plan/jobs", response_class=HTMLResponse, name="page_start_job")
+def page_start_job(
+    request: Request,
+    state: StateDep,
+    user: Writer,
+    scenario: Annotated[str, Form(max_length=120)],
+    weeks: Annotated[int, Form(ge=1, le=6)] = 4,
+    time_limit: Annotated[float, Form(gt=0, le=3600)] = 30.0,
+) -> Response:
+    """Start a solve; htmx swaps in the progress panel, which then polls."""
+    job = start_job(state, scenario, JobCreate(weeks=weeks, time_limit=time_limit), user)
+    if request.headers.get("hx-request") == "true":
+        return render(request, "partials/job.html", {"job": job, "job_seconds": job_seconds, "scenario_id": scenario})
+    return RedirectResponse(f"/plan?scenario={scenario}", status_code=303)
+
+
+@router.get("/plan/jobs/{job_id}", response_class=HTMLResponse, name="page_job")
+def page_job(request: Request, job_id: str, state: StateDep, user: Reader) -> Response:
+    """The progress panel of a job (htmx polls it every second while the job runs)."""
+    with state.read() as session:
+        job = get_job(session, job_id=job_id)
+    if job is None:
+        raise ProblemError(404, f"job {job_id!r} does not exist")
+    return render(
+        request, "partials/job.html", {"job": job, "job_seconds": job_seconds, "scenario_id": job.scenario_id}
+    )
+
+
+@router.post("/plan/jobs/{job_id}/cancel", response_class=HTMLResponse, name="page_cancel_job")
+def page_cancel_job(request: Request, job_id: str, state: StateDep, user: Writer) -> Response:
+    """Stop a solve at once."""
+    assert state.jobs is not None
+    job = state.jobs.cancel(job_id)
+    if request.headers.get("hx-request") == "true":
+        return render(
+            request, "partials/job.html", {"job": job, "job_seconds": job_seconds, "scenario_id": job.scenario_id}
+        )
+    return RedirectResponse(f"/plan?scenario={job.scenario_id}", status_code=303)
+
+
+@router.post("/plan/override", response_class=HTMLResponse, name="page_override")
+def page_override(
+    request: Request,
+    state: StateDep,
+    user: Writer,
+    scenario: Annotated[str, Form(max_length=120)],
+    employee_id: Annotated[str, Form(max_length=120)],
+    need_id: Annotated[str, Form(max_length=200)],
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Override the plan: take this person off this shift. Stored as a new plan version, so the diff shows it."""
+    snap = state.snapshot(scenario)
+    keep = [a for a in snap.plan.assignments if not (a.employee_id == employee_id and a.need_id == need_id)]
+    if len(keep) == len(snap.plan.assignments):
+        raise ProblemError(404, f"the current plan has no assignment of {employee_id!r} to {need_id!r}")
+    from ressursbank.db import repository
+
+    with state.write() as session:
+        run = repository.save_plan(
+            session=session,
+            scenario_id=scenario,
+            plan=Plan.of(keep, snap.plan.trainings),
+            status="edited",
+            params={"override": {"removed": [employee_id, need_id], "by": user.username, "reason": reason}},
+        )
+        audit.record(
+            session,
+            actor=user,
+            action="plan.override",
+            subject_type="assignment",
+            subject_id=f"{employee_id}/{need_id}",
+            person_id=employee_id,
+            reason=reason or None,
+            fields=["assignment"],
+        )
+    _ = run
+    return RedirectResponse(f"/plan?scenario={scenario}", status_code=303)
