@@ -1,0 +1,130 @@
+"""Large-neighbourhood search: free a part of the plan (a unit's days and the people who could help), re-optimise
+it exactly with CP-SAT, keep it when the whole objective improves.
+
+Parts are chosen where the objective is: open places first (critical first), then overtime, then moves. A part is
+a window of days around one open need: the need's unit's needs in the window, and a few dozen people who may fill
+it (the unit's own staff first, then the nearest), together with every need they work in the window.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from ressursbank.checker.roster import OBJECTIVE_TERMS
+from ressursbank.solver.compile import Compiled
+from ressursbank.solver.cpmodel import SubModel, apply
+from ressursbank.solver.objective import employee_terms, per_employee
+from ressursbank.solver.params import SolveParams
+
+
+def part_objective(
+    c: Compiled,
+    by_need: list[list[int]],
+    employees: list[int],
+    needs: list[int],
+    hint: set[tuple[int, int]] | None,
+) -> int:
+    """The objective terms a part can change: its needs' unmet places, its people's terms, their changes."""
+    w = c.weights
+    terms = dict.fromkeys(OBJECTIVE_TERMS, 0)
+    for n in needs:
+        missing = max(0, int(c.n_count[n]) - len(by_need[n]))
+        terms["unmet_critical" if c.n_critical[n] else "unmet_other"] += missing * (
+            w.unmet_critical if c.n_critical[n] else w.unmet_other
+        )
+    chosen = set(employees)
+    shifts: dict[int, list[int]] = {e: [] for e in employees}
+    for n, people in enumerate(by_need):
+        for e in people:
+            if e in chosen:
+                shifts[e].append(n)
+    for e in employees:
+        employee_terms(c, e, sorted(shifts[e], key=lambda n: int(c.n_start[n])), terms)
+        if hint is not None:
+            now = {(e, n) for n in shifts[e]}
+            before = {(f, n) for (f, n) in hint if f == e}
+            terms["changes"] += w.change * len(now ^ before)
+    return sum(terms.values())
+
+
+def choose_part(
+    c: Compiled, by_need: list[list[int]], rng: random.Random, params: SolveParams, shifts: list[list[int]]
+) -> tuple[list[int], list[int]] | None:
+    """A neighbourhood around an open need (or, when all are covered, around an overtime shift)."""
+    open_needs = [n for n in range(c.n_needs) if len(by_need[n]) < c.n_count[n]]
+    critical = [n for n in open_needs if c.n_critical[n]]
+    pool = critical or open_needs
+    if pool and rng.random() < 0.85:
+        seed_need = rng.choice(pool)
+    else:
+        seed_need = rng.randrange(c.n_needs)
+    unit = int(c.n_unit[seed_need])
+    half = max(1, params.neighbourhood_days // 2)
+    day = int(c.n_day[seed_need])
+    lo, hi = day - half, day + half
+    in_window = (c.n_day >= lo) & (c.n_day <= hi)
+    unit_needs = np.flatnonzero(in_window & (c.n_unit == unit)).tolist()
+    mask = c.eligible_mask(seed_need)
+    candidates = np.flatnonzero(mask)
+    if len(candidates) == 0:
+        return None
+    km = c.unit_km[c.e_home[candidates], unit]
+    noise = np.array([rng.random() for _ in range(len(candidates))])
+    order = np.lexsort((noise, km))
+    people = [int(e) for e in candidates[order[: params.neighbourhood_employees]]]
+    for n in unit_needs:
+        for e in by_need[n]:
+            if e not in people and len(people) < 2 * params.neighbourhood_employees:
+                people.append(e)
+    needs = set(unit_needs)
+    for e in people:
+        for n in shifts[e]:
+            if lo <= c.n_day[n] <= hi:
+                needs.add(n)
+    return sorted(people), sorted(needs)
+
+
+def improve(
+    c: Compiled,
+    by_need: list[list[int]],
+    params: SolveParams,
+    *,
+    deadline: float,
+    hint: set[tuple[int, int]] | None,
+    pins: set[tuple[int, int]],
+    progress: Callable[[int, float], None] | None = None,
+) -> tuple[list[list[int]], dict[str, float | int | str]]:
+    """Improve ``by_need`` until ``deadline``; returns the plan and statistics."""
+    rng = random.Random(params.seed)
+    started = time.perf_counter()
+    tried = accepted = 0
+    gained = 0
+    total = max(1e-9, deadline - started)
+    shifts = per_employee(c, by_need)
+    while time.perf_counter() + 0.2 < deadline:
+        part = choose_part(c, by_need, rng, params, shifts)
+        if part is None:
+            continue
+        people, needs = part
+        tried += 1
+        sub = SubModel(c, people, needs, by_need, hint=hint, pins=pins)
+        sub.build()
+        left = deadline - time.perf_counter()
+        solution = sub.solve(min(params.sub_time_limit_s, left), params.seed + tried)
+        if solution is None:
+            continue
+        before = part_objective(c, by_need, people, needs, hint)
+        candidate = apply(by_need, sub, solution)
+        after = part_objective(c, candidate, people, needs, hint)
+        if after < before:
+            by_need = candidate
+            shifts = per_employee(c, by_need)
+            accepted += 1
+            gained += before - after
+            if progress is not None:
+                progress(-gained, min(1.0, (time.perf_counter() - started) / total))
+    return by_need, {"lns_parts": tried, "lns_accepted": accepted, "lns_gain": gained}
