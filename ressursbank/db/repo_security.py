@@ -376,3 +376,129 @@ def lock_offer(session: Session, offer_id: str) -> bool:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(done, "rowcount", 0) or 0) == 1
+
+
+# --- data subject requests and retention ---------------------------------------------------------------------------
+
+
+def plan_assignments_of(session: Session, employee_id: str) -> list[dict[str, Any]]:
+    """Every stored plan assignment of one employee, as plain dicts."""
+    from ressursbank.db.tables import PlanAssignmentRow
+
+    rows = session.execute(
+        sa.select(*PlanAssignmentRow.__table__.columns)
+        .where(PlanAssignmentRow.employee_id == employee_id)
+        .order_by(PlanAssignmentRow.start)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def anonymise_employee(session: Session, *, employee_id: str, pseudonym: str) -> bool:
+    """Replace the name, drop absences and restrictions, reset preferences; keep the id so plans stay readable."""
+    from ressursbank.db.tables import AbsenceRow, EmployeeRow, RestrictionRow
+
+    done = session.execute(
+        sa.update(EmployeeRow)
+        .where(EmployeeRow.id == employee_id)
+        .values(
+            name=pseudonym,
+            willing_unit_kinds=[],
+            max_travel_km=25.0,
+            wants_more_hours=False,
+            avoid_nights=False,
+            avoid_weekends=False,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(sa.delete(AbsenceRow).where(AbsenceRow.employee_id == employee_id))
+    session.execute(sa.delete(RestrictionRow).where(RestrictionRow.employee_id == employee_id))
+    return int(getattr(done, "rowcount", 0) or 0) == 1
+
+
+def delete_employee(session: Session, *, employee_id: str) -> bool:
+    """Delete an employee with every child row and every stored plan assignment and training of theirs."""
+    from ressursbank.db.tables import (
+        AbsenceRow,
+        EmployeeRow,
+        HeldQualificationRow,
+        PlanAssignmentRow,
+        PlanTrainingRow,
+        RestrictionRow,
+    )
+
+    for table in (HeldQualificationRow, AbsenceRow, RestrictionRow, PlanAssignmentRow, PlanTrainingRow):
+        session.execute(sa.delete(table).where(table.employee_id == employee_id))
+    done = session.execute(sa.delete(EmployeeRow).where(EmployeeRow.id == employee_id))
+    return int(getattr(done, "rowcount", 0) or 0) == 1
+
+
+def scrub_offer_texts(session: Session, *, employee_id: str) -> None:
+    """Drop the free-text reasons a person gave in answers (they may say why, e.g. a health reason)."""
+    ids = session.scalars(sa.select(OfferRow.id).where(OfferRow.employee_id == employee_id)).all()
+    if not ids:
+        return
+    session.execute(
+        sa.update(OfferRow)
+        .where(OfferRow.id.in_(ids))
+        .values(answer_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        sa.update(OfferAnswerRow)
+        .where(OfferAnswerRow.offer_id.in_(ids))
+        .values(reason=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def restriction_rows(session: Session, employee_id: str) -> list[dict[str, Any]]:
+    from ressursbank.db.tables import RestrictionRow
+
+    rows = session.execute(
+        sa.select(RestrictionRow.flag, RestrictionRow.valid_from, RestrictionRow.valid_to, RestrictionRow.approved_by)
+        .where(RestrictionRow.employee_id == employee_id)
+        .order_by(RestrictionRow.seq)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def delete_restrictions(session: Session, *, ended_before: dt.date | None = None) -> list[str]:
+    """Delete restriction flags (all of them, or those whose validity ended before ``ended_before``).
+
+    Returns the employee ids whose flags were deleted (one per deleted flag).
+    """
+    from ressursbank.db.tables import RestrictionRow
+
+    condition: sa.ColumnElement[bool] = sa.true()
+    if ended_before is not None:
+        condition = sa.and_(RestrictionRow.valid_to.is_not(None), RestrictionRow.valid_to < ended_before)
+    owners = list(session.scalars(sa.select(RestrictionRow.employee_id).where(condition)).all())
+    session.execute(sa.delete(RestrictionRow).where(condition))
+    return owners
+
+
+def employee_exists(session: Session, employee_id: str) -> bool:
+    from ressursbank.db.tables import EmployeeRow
+
+    return session.scalar(sa.select(EmployeeRow.id).where(EmployeeRow.id == employee_id)) is not None
+
+
+def disable_users_of(session: Session, *, employee_id: str, pseudonym: str) -> list[int]:
+    """Disable the accounts bound to an employee, unbind them and end their sessions; returns their ids."""
+    users = list(session.scalars(sa.select(UserRow).where(UserRow.employee_id == employee_id)).all())
+    for user in users:
+        user.disabled = True
+        user.username = f"slettet-{user.id}"
+        user.display_name = pseudonym
+        user.employee_id = None
+        user.password_hash = None
+        user.oidc_subject = None
+        user.oidc_issuer = None
+        session.execute(sa.delete(SessionRow).where(SessionRow.user_id == user.id))
+        session.execute(
+            sa.update(ApiTokenRow)
+            .where(ApiTokenRow.user_id == user.id, ApiTokenRow.revoked_at.is_(None))
+            .values(revoked_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+            .execution_options(synchronize_session=False)
+        )
+    return [u.id for u in users]
