@@ -39,7 +39,7 @@ class UserRow(SecurityBase):
     username: Mapped[str] = mapped_column(sa.String(120), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(200))
     role: Mapped[str] = mapped_column(sa.String(20))
-    employee_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    employee_id: Mapped[str | None] = mapped_column(sa.String(120), index=True)
     unit_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     password_hash: Mapped[str | None] = mapped_column(sa.String(200))
     oidc_issuer: Mapped[str | None] = mapped_column(sa.String(300))
@@ -98,10 +98,10 @@ class OfferRow(SecurityBase):
     __tablename__ = "offers"
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    plan_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
-    employee_id: Mapped[str] = mapped_column(sa.String(64), index=True)
-    home_unit_id: Mapped[str] = mapped_column(sa.String(64), index=True)
-    host_unit_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    plan_id: Mapped[str | None] = mapped_column(sa.String(120), index=True)
+    employee_id: Mapped[str] = mapped_column(sa.String(120), index=True)
+    home_unit_id: Mapped[str] = mapped_column(sa.String(120), index=True)
+    host_unit_id: Mapped[str] = mapped_column(sa.String(120), index=True)
     first_start: Mapped[dt.datetime] = mapped_column(sa.DateTime)
     last_end: Mapped[dt.datetime] = mapped_column(sa.DateTime)
     status: Mapped[str] = mapped_column(sa.String(16), index=True)
@@ -135,12 +135,12 @@ class OfferShiftRow(SecurityBase):
     __tablename__ = "offer_shifts"
 
     offer_id: Mapped[str] = mapped_column(sa.ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True)
-    need_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
-    employee_id: Mapped[str] = mapped_column(sa.String(64), index=True)
-    unit_id: Mapped[str] = mapped_column(sa.String(64))
+    need_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    employee_id: Mapped[str] = mapped_column(sa.String(120), index=True)
+    unit_id: Mapped[str] = mapped_column(sa.String(120))
     start: Mapped[dt.datetime] = mapped_column(sa.DateTime)
     end: Mapped[dt.datetime] = mapped_column(sa.DateTime)
-    qualification_used: Mapped[str] = mapped_column(sa.String(64), default="")
+    qualification_used: Mapped[str] = mapped_column(sa.String(80), default="")
 
     __table_args__ = (sa.CheckConstraint('"end" > start', name="span"),)
 
@@ -165,7 +165,7 @@ class BookingLockRow(SecurityBase):
 
     __tablename__ = "booking_locks"
 
-    employee_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    employee_id: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
     counter: Mapped[int] = mapped_column(sa.Integer, default=0)
 
 
@@ -181,8 +181,8 @@ class AuditRow(SecurityBase):
     actor_role: Mapped[str] = mapped_column(sa.String(20))
     action: Mapped[str] = mapped_column(sa.String(60), index=True)
     subject_type: Mapped[str] = mapped_column(sa.String(40))
-    subject_id: Mapped[str] = mapped_column(sa.String(128))
-    person_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    subject_id: Mapped[str] = mapped_column(sa.String(200))
+    person_id: Mapped[str | None] = mapped_column(sa.String(120), index=True)
     reason: Mapped[str | None] = mapped_column(sa.String(1000))
     fields: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
