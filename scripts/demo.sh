@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: set up, build the Asker-size demo into SQLite, apply covid-2020-03,
-# plan it, then serve the web app on it.
+# The main job on a fresh machine: set up, build the Asker-size demo into SQLite, apply and plan covid-2020-03
+# (4 weeks), then serve the web app on it and print the address.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-export RESSURSBANK_DATABASE_URL=${RESSURSBANK_DATABASE_URL:-sqlite:///$PWD/var/ressursbank.sqlite}
-mkdir -p var
-.venv/bin/ressursbank demo --preset asker --seed 2020 --scenario covid-2020-03 --fresh
-.venv/bin/ressursbank plan --scenario covid-2020-03 --weeks 4 --time-limit "${RESSURSBANK_DEMO_TIME_LIMIT:-60}"
+export RESSURSBANK_HOME=${RESSURSBANK_HOME:-$PWD/var}
+.venv/bin/ressursbank demo --preset "${RESSURSBANK_DEMO_PRESET:-asker}" --seed 2020 --scenario covid-2020-03 --fresh \
+  --plan --time-limit "${RESSURSBANK_DEMO_TIME_LIMIT:-60}"
 exec .venv/bin/ressursbank serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"
