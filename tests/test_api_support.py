@@ -149,3 +149,92 @@ def csrf_of(html: str) -> str:
     )
     assert match, "page carries no CSRF token"
     return match.group(1)
+
+
+# --- fixtures (import them into a test module to use them) ----------------------------------------------------------
+import os  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+
+from ressursbank.api.app import create_app  # noqa: E402
+from ressursbank.settings import Settings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def web_template(tmp_path_factory: pytest.TempPathFactory) -> TemplateDb:
+    """The template database, built once per test session (per xdist worker)."""
+    return build_template(tmp_path_factory.mktemp("web-template"))
+
+
+@pytest.fixture
+def web_url(web_template: TemplateDb, tmp_path: Path) -> str:
+    """A fresh copy of the template database for this test."""
+    return copy_db(web_template, tmp_path)
+
+
+@pytest.fixture
+def web_app(web_url: str, tmp_path: Path) -> Iterator[Any]:
+    """The app on this test's database (workers it starts are killed afterwards)."""
+    app = create_app(Settings(database_url=web_url, data_dir=tmp_path))
+    yield app
+    state = app.state.ressursbank
+    if state.jobs is not None:
+        state.jobs.shutdown()
+    state.engine.dispose()
+
+
+@pytest.fixture
+def client(web_app: Any) -> Iterator[TestClient]:
+    """A test client (no login)."""
+    with TestClient(web_app) as c:
+        yield c
+
+
+@pytest.fixture
+def auth_headers(web_url: str) -> Callable[[str], dict[str, str]]:
+    """``auth_headers(role)``: bearer headers for the test user of ``role`` (tokens made once per role)."""
+    cache: dict[str, dict[str, str]] = {}
+
+    def get(role: str) -> dict[str, str]:
+        if role not in cache:
+            cache[role] = bearer(web_url, role)
+        return cache[role]
+
+    return get
+
+
+# --- a stand-in planner for the job tests (the worker imports it through RESSURSBANK_PLANNER) -----------------------
+def fake_planner(
+    session_factory: Callable[[], Any],
+    *,
+    scenario_id: str,
+    weeks: int = 4,
+    time_limit: float = 60.0,
+    preset: str = "default",
+    progress: Callable[[Any], None] | None = None,
+) -> Any:
+    """Report progress for ``RESSURSBANK_FAKE_SOLVE_SECONDS`` seconds, then store a greedy plan (like plan_scenario)."""
+    seconds = float(os.environ.get("RESSURSBANK_FAKE_SOLVE_SECONDS", "0.5"))
+    if os.environ.get("RESSURSBANK_FAKE_SOLVE_FAIL"):
+        raise RuntimeError("the model is infeasible (test)")
+    with session_factory() as session:
+        org = repository.load_organisation(session=session)
+        scenario = repository.load_scenario(session=session, scenario_id=scenario_id)
+    problem = build_problem(org, scenario, days=weeks * 7)
+    started = time.monotonic()
+    step = 0
+    while time.monotonic() - started < seconds:
+        step += 1
+        if progress is not None:
+            progress(SimpleNamespace(objective=1000.0 / step, bound=10.0, gap=None, elapsed=time.monotonic() - started))
+        time.sleep(0.05)
+    plan = greedy_plan(problem, share=0.5)
+    with session_factory() as session, session.begin():
+        run = repository.save_plan(
+            session=session, scenario_id=scenario_id, plan=plan, status="feasible", objective=100.0, bound=10.0, gap=0.9
+        )
+    return SimpleNamespace(plan_id=run.id, status="feasible", objective=100.0, bound=10.0, gap=0.9)

@@ -233,10 +233,21 @@ def deliver_due(
     return DeliveryReport(sent=sent, failed=failed, waiting=waiting)
 
 
+def email_address(recipient: str) -> str:
+    """The mail address for an outbox recipient: as given, or ``employee:<id>`` as ``<id>@$RESSURSBANK_MAIL_DOMAIN``.
+
+    The HR data carry no e-mail addresses yet; municipalities use a predictable address per employee number.
+    """
+    if recipient.startswith("employee:"):
+        domain = os.environ.get("RESSURSBANK_MAIL_DOMAIN", "ansatt.example.no")
+        return f"{recipient.split(':', 1)[1].lower()}@{domain}"
+    return recipient
+
+
 def _email(n: OutboxRecord, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = n.recipient
+    message["To"] = email_address(n.recipient)
     message["Subject"] = n.subject
     message["Message-ID"] = f"<outbox-{n.id}@ressursbank>"
     message.set_content(n.body)
