@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ressursbank.cli import benchmark_curtois, benchmark_timefold
+from ressursbank.cli import benchmark_curtois, benchmark_timefold, planning_extra
 
 app = typer.Typer(help="ressursbank: redeployment and lawful rostering for a municipality.", no_args_is_help=True)
 benchmark_app = typer.Typer(help="Solve external benchmark instances with the engine.", no_args_is_help=True)
@@ -23,6 +23,7 @@ app.add_typer(scenario_app, name="scenario")
 app.add_typer(export_app, name="export")
 benchmark_curtois.register(benchmark_app)
 benchmark_timefold.register(benchmark_app)
+planning_extra.register(app)
 
 console = Console()
 err = Console(stderr=True)
