@@ -1,0 +1,143 @@
+"""Small hand-built planning instances for the engine and checker tests.
+
+Two units 5 km apart (a nursing home ``home`` and a corona clinic ``host``) and a third one 30 km away (``far``);
+day, evening and night shifts; every employee a nurse with the health politiattest unless told otherwise. The
+horizon starts on Monday 2020-03-16.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ressursbank.domain.needs import Need, QualificationRequirement, ShiftType
+from ressursbank.domain.organisation import Area, Criticality, Location, Sector, Unit, UnitKind
+from ressursbank.domain.people import Absence, Employee, HeldQualification, Preferences, Restriction
+from ressursbank.domain.plan import Assignment, Plan
+from ressursbank.domain.problem import Organisation, Problem
+from ressursbank.domain.rules import Rule, RuleSet, aml_default_rules, ks_supplements
+from ressursbank.result import Result
+from ressursbank.solve import SolveParams, solve
+
+MONDAY = dt.date(2020, 3, 16)
+NURSE = "aut.sykepleier"
+HEALTH = "pa.helse"
+SHIFTS = (
+    ShiftType("day", "Dag", "Day", dt.time(7, 0), 480),
+    ShiftType("evening", "Kveld", "Evening", dt.time(14, 30), 450),
+    ShiftType("night", "Natt", "Night", dt.time(21, 45), 570),
+    ShiftType("long", "Lang", "Long", dt.time(7, 0), 840),
+    ShiftType("twelve", "Tolv", "Twelve", dt.time(7, 0), 720),
+)
+HOME = Location(59.8300, 10.4300)
+UNITS = (
+    Unit("home", "Sykehjemmet", UnitKind.NURSING_HOME, "helse", "asker", HOME),
+    Unit("host", "Koronaklinikken", UnitKind.CORONA_CLINIC, "helse", "asker", Location(59.8300, 10.4300 + 0.0615)),
+    Unit("far", "Fjernt sykehjem", UnitKind.NURSING_HOME, "helse", "asker", Location(59.8300 + 0.2075, 10.4300)),
+    Unit("school", "Skolen", UnitKind.SCHOOL, "skole", "asker", Location(59.8300, 10.4300 + 0.0200)),
+)
+
+
+def employee(
+    ident: str,
+    home: str = "home",
+    *,
+    codes: Sequence[str] = (NURSE, HEALTH),
+    position_pct: int = 100,
+    norm: float = 37.5,
+    wants_more_hours: bool = False,
+    max_travel_km: float = 25.0,
+    willing: Sequence[str] = ("corona_clinic", "nursing_home"),
+    absences: Sequence[Absence] = (),
+    restrictions: Sequence[Restriction] = (),
+    wage: int = 300,
+) -> Employee:
+    return Employee(
+        id=ident,
+        name=f"Person {ident}",
+        home_unit_id=home,
+        position_pct=position_pct,
+        weekly_hours_norm=norm,
+        qualifications=tuple(HeldQualification(c) for c in codes),
+        absences=tuple(absences),
+        restrictions=tuple(restrictions),
+        preferences=Preferences(
+            willing_unit_kinds=frozenset(willing), max_travel_km=max_travel_km, wants_more_hours=wants_more_hours
+        ),
+        hourly_wage_nok=wage,
+        sector_id="helse",
+    )
+
+
+def need(
+    ident: str,
+    day: int = 0,
+    shift: str = "day",
+    *,
+    unit: str = "home",
+    count: int = 1,
+    critical: bool = True,
+    codes: Sequence[str] = (NURSE,),
+    covid_contact: bool = False,
+) -> Need:
+    kind = next(s for s in SHIFTS if s.id == shift)
+    start, end = kind.interval_on(MONDAY + dt.timedelta(days=day))
+    return Need(
+        id=ident,
+        unit_id=unit,
+        day=MONDAY + dt.timedelta(days=day),
+        shift_type_id=shift,
+        start=start,
+        end=end,
+        requirement=QualificationRequirement(any_of=tuple(codes)),
+        count=count,
+        criticality=Criticality.CRITICAL if critical else Criticality.NORMAL,
+        covid_contact=covid_contact,
+    )
+
+
+def rules(*replacing: Rule, dropping: Sequence[type] = ()) -> tuple[Rule, ...]:
+    """The AML default rules with records replaced by id (and whole types dropped)."""
+    by_id = {r.id: r for r in replacing}
+    out = [by_id.pop(r.id, r) for r in aml_default_rules() if not isinstance(r, tuple(dropping))]
+    return (*out, *by_id.values())
+
+
+def problem(
+    employees: Sequence[Employee], needs: Sequence[Need], *, rule_list: Sequence[Rule] | None = None, days: int = 7
+) -> Problem:
+    rule_set = RuleSet(
+        id="aml-default",
+        label_nb="Test",
+        label_en="Test",
+        rules=tuple(rule_list) if rule_list is not None else aml_default_rules(),
+        supplements=ks_supplements(),
+    )
+    org = Organisation(
+        areas=(Area("asker", "Asker"),),
+        sectors=(Sector("helse", "Helse", "Health"), Sector("skole", "Skole", "Schools")),
+        units=UNITS,
+        employees=tuple(employees),
+        shift_types=SHIFTS,
+        rule_sets=(rule_set,),
+    )
+    return Problem(organisation=org, horizon_start=MONDAY, horizon_days=days, needs=tuple(needs))
+
+
+def run(p: Problem, *, seconds: float = 1.0, **overrides: object) -> Result:
+    """Solve with a short budget on one process (deterministic)."""
+    return solve(p, SolveParams.preset("fast", time_limit_s=seconds, processes=1, **overrides))
+
+
+def plan_of(p: Problem, *pairs: tuple[str, str]) -> Plan:
+    """A hand-made plan from ``(employee_id, need_id)`` pairs."""
+    needs = p.need_by_id
+    return Plan.of(
+        Assignment(e, n, needs[n].unit_id, needs[n].start, needs[n].end, NURSE) for e, n in pairs
+    )
+
+
+def with_employee(p: Problem, e: Employee) -> Problem:
+    org = replace(p.organisation, employees=(*p.organisation.employees, e))
+    return replace(p, organisation=org)
