@@ -1,4 +1,5 @@
 """REST API: every route answers, and bad input gets a clear 4xx application/problem+json, never a 500."""
+# ruff: noqa: F811 (pytest fixtures are imported by name and then requested as arguments)
 
 from __future__ import annotations
 

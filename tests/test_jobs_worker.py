@@ -1,5 +1,6 @@
 """Solve jobs run in a worker process: progress is persisted, cancel is immediate, a killed worker fails the job
 and leaves the previous plan intact, and a new solve works afterwards."""
+# ruff: noqa: F811 (pytest fixtures are imported by name and then requested as arguments)
 
 from __future__ import annotations
 

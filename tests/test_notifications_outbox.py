@@ -117,9 +117,8 @@ def test_sms_gateway_and_unconfigured_channels(factory: object) -> None:
         report = notifications.deliver_due(session, smtp=None, sms=gateway)
     assert report.sent == 1 and report.waiting == 1
     assert gateway.sent[0][0] == "+4790000000" and "/offers/x" in gateway.sent[0][1]
-    with pytest.raises(ValueError, match="channel"):
-        with factory() as session, session.begin():  # type: ignore[operator]
-            notifications.enqueue(session, channel="pigeon", recipient="x", subject="x", body="x")
+    with pytest.raises(ValueError, match="channel"), factory() as session, session.begin():  # type: ignore[operator]
+        notifications.enqueue(session, channel="pigeon", recipient="x", subject="x", body="x")
 
 
 def test_smtp_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:

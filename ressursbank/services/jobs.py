@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import inspect
 import logging
 import os
 import signal
@@ -244,6 +245,19 @@ def planner() -> Callable[..., Any]:
     return function_obj
 
 
+def accepted_pins(session_factory: Callable[[], DbSession], scenario_id: str, weeks: int) -> tuple[Any, ...]:
+    """Shifts of accepted offers that fall in this problem: re-planning must keep them (confirmed work)."""
+    from ressursbank.services import planning, workflow
+
+    with session_factory() as session:
+        pins = workflow.accepted_pins(session)
+        if not pins:
+            return ()
+        problem = planning.load_problem(session, scenario_id=scenario_id, weeks=weeks)
+    needs, people = problem.need_by_id, problem.employee_by_id
+    return tuple(p for p in pins if p.need_id in needs and p.employee_id in people)
+
+
 def run_job(job_id: str, session_factory: Callable[[], DbSession]) -> None:
     """Run one job in this process (the worker's body); every outcome is written to the job row."""
     with session_factory() as session, session.begin():
@@ -280,6 +294,9 @@ def run_job(job_id: str, session_factory: Callable[[], DbSession]) -> None:
 
     try:
         plan_scenario = planner()
+        extra: dict[str, Any] = {}
+        if "pins" in inspect.signature(plan_scenario).parameters:
+            extra["pins"] = accepted_pins(session_factory, job.scenario_id, int(params.get("weeks", 4)))
         summary = plan_scenario(
             session_factory,
             scenario_id=job.scenario_id,
@@ -287,6 +304,7 @@ def run_job(job_id: str, session_factory: Callable[[], DbSession]) -> None:
             time_limit=time_limit,
             preset=str(params.get("preset", "default")),
             progress=progress,
+            **extra,
         )
     except Exception as exc:
         logger.exception("job %s failed", job_id)
