@@ -118,7 +118,7 @@ def _summarise(sessions: Any, scenario_id: str, weeks: int) -> None:
             raise _fail(str(exc)) from exc
     summary = summarise_problem(problem)
     console.print(f"\nScenario [bold]{summary.scenario_id}[/], {summary.horizon}")
-    console.print(_table("Units on the first day", summary.units_by_status, "status", "units"))
+    console.print(_table("Units by status", summary.units_by_status, "status (first day)", "units"))
     console.print(_table("Employees by sector", summary.employees_by_sector, "sector", "employees"))
     needs = {
         k: f"{summary.needs_by_criticality[k]} needs / {summary.person_shifts_by_criticality[k]} shifts"
