@@ -133,9 +133,7 @@ def run(p: Problem, *, seconds: float = 1.0, **overrides: object) -> Result:
 def plan_of(p: Problem, *pairs: tuple[str, str]) -> Plan:
     """A hand-made plan from ``(employee_id, need_id)`` pairs."""
     needs = p.need_by_id
-    return Plan.of(
-        Assignment(e, n, needs[n].unit_id, needs[n].start, needs[n].end, NURSE) for e, n in pairs
-    )
+    return Plan.of(Assignment(e, n, needs[n].unit_id, needs[n].start, needs[n].end, NURSE) for e, n in pairs)
 
 
 def with_employee(p: Problem, e: Employee) -> Problem:

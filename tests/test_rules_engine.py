@@ -6,14 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from ressursbank.checker import check_plan
-from ressursbank.domain.plan import Pin
-from ressursbank.solve import SolveParams, solve
 from ressursbank.domain.people import Absence, Restriction, RestrictionFlag
+from ressursbank.domain.plan import Pin
 from ressursbank.domain.rules import (
     Cohort,
     DailyRest,
     HomeCriticalFirst,
-    MaxHoursPerDay,
     MaxHoursPerWeek,
     MaxTravel,
     OvertimeCaps,
@@ -22,6 +20,7 @@ from ressursbank.domain.rules import (
     SundayAlternation,
     WeeklyRest,
 )
+from ressursbank.solve import SolveParams, solve
 from tests.helpers_engine import MONDAY, employee, need, plan_of, problem, rules, run
 
 

@@ -44,8 +44,12 @@ def test_progress_is_reported() -> None:
     """The progress callback sees the phases with objective, bound, gap and fraction."""
     seen: list[tuple[str, float]] = []
     p = problem([employee("a")], [need("n")])
-    solve(p, SolveParams.preset("fast", time_limit_s=0.3, processes=1), progress=lambda ph, o, b, g, f: seen.append((ph, f)))
-    assert [ph for ph, _ in seen][0] == "compile" and seen[-1] == ("done", 1.0)
+    solve(
+        p,
+        SolveParams.preset("fast", time_limit_s=0.3, processes=1),
+        progress=lambda ph, o, b, g, f: seen.append((ph, f)),
+    )
+    assert seen[0][0] == "compile" and seen[-1] == ("done", 1.0)
 
 
 def test_presets_load() -> None:

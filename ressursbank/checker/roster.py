@@ -373,11 +373,12 @@ def check_plan(
         for a in shifts:
             need = needs[a.need_id]
             for rule in rules:
-                if isinstance(rule, QualificationValid) and problem.qualification_for(employee, need) is None:
-                    out.add(rule_set, rule, employee_id, need.id, a.start, 1)
-                elif isinstance(rule, Availability) and employee.absent(need.start, need.end):
-                    out.add(rule_set, rule, employee_id, need.id, a.start, 1)
-                elif isinstance(rule, RestrictionRespected) and problem.restriction_blocks(employee, need) is not None:
+                unqualified = isinstance(rule, QualificationValid) and problem.qualification_for(employee, need) is None
+                absent = isinstance(rule, Availability) and employee.absent(need.start, need.end)
+                restricted = (
+                    isinstance(rule, RestrictionRespected) and problem.restriction_blocks(employee, need) is not None
+                )
+                if unqualified or absent or restricted:
                     out.add(rule_set, rule, employee_id, need.id, a.start, 1)
                 elif isinstance(rule, MaxTravel) and a.unit_id != employee.home_unit_id:
                     limit = min(employee.preferences.max_travel_km, rule.hard_limit_km)
@@ -408,9 +409,7 @@ def check_plan(
         for a in shifts:
             per_day[a.start.date()] += a.minutes
             per_week[(a.start.date() - problem.horizon_start).days // 7] += a.minutes
-        overtime = [
-            max(0, per_week[b] - full_time_minutes(employee, week_days(problem, b))) for b in range(weeks)
-        ]
+        overtime = [max(0, per_week[b] - full_time_minutes(employee, week_days(problem, b))) for b in range(weeks)]
         overtime_total += sum(overtime)
         for rule in rules:
             if isinstance(rule, MaxHoursPerDay):
@@ -442,7 +441,9 @@ def check_plan(
                     continue
                 for b in range(weeks):
                     days = week_days(problem, b)
-                    extra = max(0, min(per_week[b], full_time_minutes(employee, days)) - contract_minutes(employee, days))
+                    extra = max(
+                        0, min(per_week[b], full_time_minutes(employee, days)) - contract_minutes(employee, days)
+                    )
                     if extra > 0:
                         out.add(
                             rule_set, rule, employee_id, "", _week_start(problem, b), extra, rule.cost * extra // 60

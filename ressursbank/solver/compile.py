@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ressursbank.checker.roster import (
+    contract_minutes,
     full_time_minutes,
     horizon_origin,
     minutes_from,
@@ -27,7 +28,6 @@ from ressursbank.checker.roster import (
     travel_km,
     week_count,
     week_days,
-    contract_minutes,
 )
 from ressursbank.domain.needs import Need
 from ressursbank.domain.organisation import Criticality
@@ -186,7 +186,7 @@ class Compiled:
 
     def eligible_mask(self, n: int) -> BoolArray:
         """Employees who may fill need ``n``, state aside (a fresh copy)."""
-        mask = self.class_mask[self.n_class[n]].copy()
+        mask: BoolArray = self.class_mask[self.n_class[n]].copy()
         absent = self.need_absent.get(n)
         if absent is not None:
             mask[absent] = False
@@ -218,7 +218,6 @@ def compile_problem(problem: Problem, weights: ObjectiveWeights | None = None) -
     sundays = tuple(d for d in range(problem.horizon_days) if (problem.horizon_start + dt.timedelta(d)).weekday() == 6)
     sunday_of_day = {d: i for i, d in enumerate(sundays)}
 
-    n_day = np.array([(n.day - problem.horizon_start).days for n in needs], dtype=np.int64)
     start_day = np.array([(n.start.date() - problem.horizon_start).days for n in needs], dtype=np.int64)
     n_unit = np.array([unit_index[n.unit_id] for n in needs], dtype=np.int64)
     # units: distances
@@ -297,9 +296,9 @@ def compile_problem(problem: Problem, weights: ObjectiveWeights | None = None) -
             hi = minutes_from(origin, absence.end)
             first = int(np.searchsorted(n_start, lo - longest, side="left"))
             last = int(np.searchsorted(n_start, hi, side="left"))
-            for n in range(first, last):
-                if n_end[n] > lo and n_start[n] < hi:
-                    bucket = absent_lists.setdefault(n, [])
+            for k in range(first, last):
+                if n_end[k] > lo and n_start[k] < hi:
+                    bucket = absent_lists.setdefault(k, [])
                     if not bucket or bucket[-1] != i:
                         bucket.append(i)
     need_absent = {n: np.array(sorted(set(v)), dtype=np.int64) for n, v in absent_lists.items()}
@@ -331,16 +330,18 @@ def compile_problem(problem: Problem, weights: ObjectiveWeights | None = None) -
         ),
         sundays=sundays,
         e_home=e_home,
-        e_sector=np.array([sector_index[problem.unit_by_id[e.home_unit_id].sector_id] for e in employees], dtype=np.int64),
+        e_sector=np.array(
+            [sector_index[problem.unit_by_id[e.home_unit_id].sector_id] for e in employees], dtype=np.int64
+        ),
         e_rule_set=e_rule_set,
         e_wage=np.array([e.hourly_wage_nok for e in employees], dtype=np.int64),
         e_volunteer=np.array([e.preferences.wants_more_hours for e in employees], dtype=np.bool_),
         e_avoid_nights=np.array([e.preferences.avoid_nights for e in employees], dtype=np.bool_),
         e_avoid_weekends=np.array([e.preferences.avoid_weekends for e in employees], dtype=np.bool_),
         e_travel_limit=e_travel_limit,
-        e_full=np.array(
-            [[full_time_minutes(e, d) for d in days_per_week] for e in employees], dtype=np.int64
-        ).reshape(len(employees), weeks),
+        e_full=np.array([[full_time_minutes(e, d) for d in days_per_week] for e in employees], dtype=np.int64).reshape(
+            len(employees), weeks
+        ),
         e_contract=np.array(
             [[contract_minutes(e, d) for d in days_per_week] for e in employees], dtype=np.int64
         ).reshape(len(employees), weeks),

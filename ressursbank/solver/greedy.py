@@ -143,7 +143,8 @@ class Greedy:
             cost += np.where(self.sunday_worked[:, sunday - 1], self.sunday_cost, 0)
         if sunday >= 0 and sunday + 1 < self.sunday_worked.shape[1]:
             cost += np.where(self.sunday_worked[:, sunday + 1], self.sunday_cost, 0)
-        return cost
+        out: IntArray = cost.astype(np.int64)
+        return out
 
     # --- doing it --------------------------------------------------------------------------------------------------
     def take(self, e: int, n: int) -> None:

@@ -58,10 +58,7 @@ def choose_part(
     open_needs = [n for n in range(c.n_needs) if len(by_need[n]) < c.n_count[n]]
     critical = [n for n in open_needs if c.n_critical[n]]
     pool = critical or open_needs
-    if pool and rng.random() < 0.85:
-        seed_need = rng.choice(pool)
-    else:
-        seed_need = rng.randrange(c.n_needs)
+    seed_need = rng.choice(pool) if pool and rng.random() < 0.85 else rng.randrange(c.n_needs)
     unit = int(c.n_unit[seed_need])
     half = max(1, params.neighbourhood_days // 2)
     day = int(c.n_day[seed_need])
