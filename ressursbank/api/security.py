@@ -43,6 +43,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -455,6 +456,40 @@ def route_permission(dependant: Any) -> str | None:
 def route_needs_login(dependant: Any) -> bool:
     """True if the route depends on :func:`current_user` (directly or through :func:`require`)."""
     return any(sub.call is current_user or route_needs_login(sub) for sub in getattr(dependant, "dependencies", ()))
+
+
+@dataclass(frozen=True, slots=True)
+class RouteAccess:
+    """What one route of an app requires: its permission (via :func:`require`), or just a login, or nothing."""
+
+    path: str
+    methods: tuple[str, ...]
+    permission: str | None
+    needs_login: bool
+    in_schema: bool
+
+
+def route_table(app: FastAPI) -> list[RouteAccess]:
+    """Every route of ``app`` (routers included) with the access it declares, for tests and documentation."""
+    from fastapi.routing import iter_route_contexts
+
+    table: list[RouteAccess] = []
+    for context in iter_route_contexts(app.routes):
+        effective = context._effective_route
+        dependant = getattr(effective, "dependant", None)
+        methods = tuple(sorted(set(getattr(effective, "methods", None) or ()) - {"HEAD"}))
+        if context.path is None or not methods:
+            continue
+        table.append(
+            RouteAccess(
+                path=context.path,
+                methods=methods,
+                permission=route_permission(dependant) if dependant is not None else None,
+                needs_login=dependant is not None and route_needs_login(dependant),
+                in_schema=bool(getattr(effective, "include_in_schema", False)),
+            )
+        )
+    return table
 
 
 # --- installation ----------------------------------------------------------------------------------------------
