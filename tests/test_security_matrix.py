@@ -61,7 +61,7 @@ def _call(client: TestClient, route: RouteAccess, method: str, url: str, headers
             answer = client.request(method, url, headers=headers, json={}, follow_redirects=False)
     else:
         answer = client.request(method, url, headers=headers, follow_redirects=False)
-    return answer.status_code
+    return int(answer.status_code)
 
 
 def expected(route: RouteAccess, role: Role | None, status: int) -> str | None:
