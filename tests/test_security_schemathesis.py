@@ -41,7 +41,7 @@ def test_no_server_error_for_any_role_on_any_operation(
     operations = 0
     failures: list[str] = []
     for result in schema.get_all_operations():
-        operation = result.ok()
+        operation = result.ok()  # type: ignore[union-attr]  # an invalid schema raises here, failing the test
         operations += 1
 
         @given(case=operation.as_strategy())
