@@ -67,8 +67,10 @@ def construct(compiled: Compiled, *, deadline: float, seed: int) -> Assignment |
     )
     for position, e in enumerate(order):
         remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
         share = remaining / (len(order) - position)
-        result = roster_one(compiled, assignment, e, time_limit=max(0.05, share), seed=seed)
+        result = roster_one(compiled, assignment, e, time_limit=min(remaining, max(0.05, share)), seed=seed)
         if result is None:
             return None
         assignment = result

@@ -72,6 +72,8 @@ def improve(
     seed: int,
     sub_time_limit: float = 2.0,
     on_improvement: Callable[[int], None] | None = None,
+    incoming: Callable[[], tuple[int, Assignment] | None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[Assignment, LnsStats]:
     """Improve ``assignment`` by LNS until ``deadline`` (a ``time.monotonic`` value).
 
@@ -91,6 +93,11 @@ def improve(
         Upper bound on the seconds spent on one sub-problem.
     on_improvement
         Called with the new objective after each accepted improvement.
+    incoming
+        Polled before each iteration for a better roster found elsewhere (objective, roster), e.g. by a
+        concurrent solve of the full model; adopted when better.
+    stop
+        Polled before each iteration; the search ends when it returns true.
 
     Returns
     -------
@@ -109,8 +116,11 @@ def improve(
     iterations = improvements = 0
     while True:
         remaining = deadline - time.monotonic()
-        if remaining < 0.05:
+        if remaining < 0.05 or (stop is not None and stop()):
             break
+        found = incoming() if incoming is not None else None
+        if found is not None and found[0] < best_value:
+            best_value, best = found[0], [row[:] for row in found[1]]
         kind = rng.choice(kinds)
         free = _neighbourhood(kind, compiled, rng)
         m = CurtoisModel(compiled, fixed=best, free=free)
@@ -125,10 +135,20 @@ def improve(
         status = solver.solve(m.model)
         iterations += 1
         kind.tries += 1
+        logger.debug(
+            "lns %s size %.1f vars %d: %s in %.2fs",
+            kind.name,
+            kind.size,
+            len(m.x),
+            solver.status_name(status),
+            solver.wall_time,
+        )
+        improved = False
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             candidate = m.extract(solver)
             value = compiled.objective(candidate)
             if value < best_value:
+                improved = True
                 improvements += 1
                 kind.wins += 1
                 best, best_value = candidate, value
@@ -137,7 +157,7 @@ def improve(
                     on_improvement(value)
             elif value == best_value:
                 best = candidate
-        kind.size = (
-            min(kind.high, kind.size * 1.2 + 0.5) if status == cp_model.OPTIMAL else max(kind.low, kind.size * 0.8)
-        )
+        # Grow while sub-problems are solved or still pay off; shrink when they neither close nor improve.
+        grow = status == cp_model.OPTIMAL or improved
+        kind.size = min(kind.high, kind.size * 1.15 + 0.3) if grow else max(kind.low, kind.size * 0.85)
     return best, LnsStats(iterations, improvements, best_value)

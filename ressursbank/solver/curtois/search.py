@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,10 +30,9 @@ Method = Literal["engine", "baseline"]
 class CurtoisParams:
     """How to solve: wall-time budget, CP-SAT workers, seed, and the method.
 
-    ``full_model_max_vars``: the engine solves the monolithic model only up to this many shift variables and
-    relies on construction + LNS above it. ``full_model_share``: the share of the remaining time given to the
-    monolithic model before LNS takes over when it has not proved optimality; ``lns_first_share``: the share
-    of the budget an LNS spends improving the constructed roster before the monolithic model starts from it.
+    ``full_model_max_vars``: up to this many shift variables the engine runs the monolithic model (for the
+    bound and solutions) alongside the LNS; above it, construction + LNS only. ``lns_sub_time_limit``: seconds
+    per LNS sub-problem.
     """
 
     time_limit: float = 60.0
@@ -40,9 +40,9 @@ class CurtoisParams:
     seed: int = 0
     method: Method = "engine"
     full_model_max_vars: int = 120_000
-    lns_first_share: float = 0.3
-    full_model_share: float = 1.0
-    lns_sub_time_limit: float = 2.0
+    lns_sub_time_limit: float = 0.5
+    concurrent_lns: bool = True
+    baseline_max_terms: int = 3_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,35 @@ class CurtoisSolution:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+class _Keeper(cp_model.CpSolverSolutionCallback):
+    """Keeps the full model's latest solution for the concurrent LNS, and reports progress."""
+
+    def __init__(self, m: CurtoisModel, start: float, progress: ProgressCallback | None) -> None:
+        super().__init__()
+        self.m, self.start, self.progress = m, start, progress
+        self.lock = threading.Lock()
+        self.latest: tuple[int, Assignment] | None = None
+        self.taken = True
+
+    def on_solution_callback(self) -> None:
+        assignment = [row[:] for row in self.m.fixed]
+        for (e, d, s), var in self.m.x.items():
+            if self.boolean_value(var):
+                assignment[e][d] = s
+        value = round(self.objective_value)
+        with self.lock:
+            self.latest, self.taken = (value, assignment), False
+        if self.progress is not None:
+            self.progress(Progress("full", value, self.best_objective_bound, time.monotonic() - self.start))
+
+    def take(self) -> tuple[int, Assignment] | None:
+        with self.lock:
+            if self.taken:
+                return None
+            self.taken = True
+            return self.latest
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -148,6 +177,10 @@ def solve_curtois(
             progress(Progress(phase, value, bound, time.monotonic() - start))
 
     if params.method == "baseline":
+        if _plain_size(compiled) > params.baseline_max_terms:
+            # Python would spend the whole budget (and gigabytes) building this model; report that honestly.
+            logger.warning("baseline model of %s too large to build", instance.name)
+            return _solution(compiled, "UNKNOWN", None, None, start, ("baseline-too-large",))
         plain_status, plain_found, plain_bound = _full_model(
             compiled,
             formulation="plain",
@@ -163,69 +196,104 @@ def solve_curtois(
         return _solution(compiled, plain_status, plain_found, plain_bound, start, ("baseline",))
 
     phases: list[str] = []
-    best: Assignment | None = None
-    bound: float | None = None
-    status: Status = "UNKNOWN"
     size = sum(len(cell) for row in compiled.allowed for cell in row)
     full = size <= params.full_model_max_vars
-    # Small models: the construction only seeds the hint, so it gets a small slice of the budget.
+    # With a monolithic model the construction only seeds the hint, so it gets a small slice of the budget.
     build_share = 0.1 if full else 0.35
     best = construct(compiled, deadline=start + build_share * params.time_limit, seed=params.seed)
     if best is not None:
         phases.append("construct")
-        status = "FEASIBLE"
         report("construct", compiled.objective(best), None)
-    if full and best is not None and params.lns_first_share > 0:
-        phases.append("lns")
-        best, stats = improve(
-            compiled,
-            best,
-            deadline=start + params.lns_first_share * params.time_limit,
-            workers=params.workers,
-            seed=params.seed,
-            sub_time_limit=params.lns_sub_time_limit,
-            on_improvement=lambda value: report("lns", value, None),
-        )
-        logger.info("lns first: %d iterations, %d improvements", stats.iterations, stats.improvements)
     if full:
-        remaining = deadline - time.monotonic()
-        share = 1.0 if best is None else params.full_model_share
-        full_status, found, bound = _full_model(
-            compiled,
-            formulation="engine",
-            preset="full",
-            time_limit=remaining * share,
-            workers=params.workers,
-            seed=params.seed,
-            hint=best,
-            phase="full",
-            start=start,
-            progress=progress,
-        )
-        phases.append("full")
-        if full_status == "INFEASIBLE":
-            return _solution(compiled, "INFEASIBLE", None, None, start, tuple(phases))
-        if found is not None and (best is None or compiled.objective(found) <= compiled.objective(best)):
-            best = found
-        if full_status == "OPTIMAL":
-            return _solution(compiled, "OPTIMAL", best, bound, start, tuple(phases))
-        if best is not None:
-            status = "FEASIBLE"
-    if best is not None and deadline - time.monotonic() > 0.1:
-        phases.append("lns")
+        concurrent = best is not None and params.workers >= 2 and params.concurrent_lns
+        phases.append("full+lns" if concurrent else "full")
+        status, best, bound = _portfolio(compiled, best, params, deadline=deadline, start=start, progress=progress)
+        return _solution(compiled, status, best, bound, start, tuple(phases))
+    if best is None:
+        return _solution(compiled, "UNKNOWN", None, None, start, tuple(phases))
+    phases.append("lns")
+    best, stats = improve(
+        compiled,
+        best,
+        deadline=deadline,
+        workers=params.workers,
+        seed=params.seed,
+        sub_time_limit=params.lns_sub_time_limit,
+        on_improvement=lambda value: report("lns", value, None),
+    )
+    logger.info("lns: %d iterations, %d improvements", stats.iterations, stats.improvements)
+    return _solution(compiled, "FEASIBLE", best, None, start, tuple(phases))
+
+
+def _portfolio(
+    compiled: Compiled,
+    best: Assignment | None,
+    params: CurtoisParams,
+    *,
+    deadline: float,
+    start: float,
+    progress: ProgressCallback | None,
+) -> tuple[Status, Assignment | None, float | None]:
+    """Solve the monolithic model in a thread (bound + solutions) while the LNS improves on one core.
+
+    The two share solutions one way: the LNS adopts every better roster the full model finds. The full model
+    gets ``workers - 1`` CP-SAT workers; with a single worker there is no LNS.
+    """
+    m = CurtoisModel(compiled)
+    post_rules(m)
+    add_objective(m)
+    if best is not None:
+        m.add_hint(best)
+    solver = cp_model.CpSolver()
+    lns = best is not None and params.workers >= 2 and params.concurrent_lns
+    apply_preset(
+        solver,
+        "portfolio" if lns else "full",
+        time_limit=max(0.01, deadline - time.monotonic()),
+        workers=max(1, params.workers - 1) if lns else params.workers,
+        seed=params.seed,
+    )
+    keeper = _Keeper(m, start, progress)
+    outcome: list[cp_model.CpSolverStatus] = []
+    thread = threading.Thread(target=lambda: outcome.append(solver.solve(m.model, keeper)), daemon=True)
+    thread.start()
+    if lns and best is not None:
         best, stats = improve(
             compiled,
             best,
             deadline=deadline,
-            workers=params.workers,
+            workers=1,
             seed=params.seed,
             sub_time_limit=params.lns_sub_time_limit,
-            on_improvement=lambda value: report("lns", value, bound),
+            on_improvement=(
+                None
+                if progress is None
+                else lambda value: progress(Progress("lns", value, None, time.monotonic() - start))
+            ),
+            incoming=keeper.take,
+            stop=lambda: not thread.is_alive(),
         )
         logger.info("lns: %d iterations, %d improvements", stats.iterations, stats.improvements)
-    if best is not None and bound is not None and compiled.objective(best) <= bound + 1e-6:
-        status = "OPTIMAL"
-    return _solution(compiled, status, best, bound, start, tuple(phases))
+        solver.stop_search()
+    thread.join()
+    status = outcome[0] if outcome else cp_model.UNKNOWN
+    if status == cp_model.INFEASIBLE:
+        return "INFEASIBLE", None, None
+    if keeper.latest is not None and (best is None or keeper.latest[0] <= compiled.objective(best)):
+        best = keeper.latest[1]
+    if best is None:
+        return "UNKNOWN", None, None
+    bound = solver.best_objective_bound if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    if bound is not None and compiled.objective(best) <= bound + 1e-6:
+        return "OPTIMAL", best, bound
+    return "FEASIBLE", best, bound
+
+
+def _plain_size(compiled: Compiled) -> int:
+    """Estimate the terms of the plain model; its pairwise forbidden successions dominate."""
+    pairs = sum(len(successors) for successors in compiled.forbidden_next)
+    cells = sum(len(cell) for row in compiled.allowed for cell in row)
+    return cells + 2 * pairs * compiled.employees * compiled.days
 
 
 def _solution(
