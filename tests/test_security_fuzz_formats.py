@@ -88,7 +88,8 @@ def test_curtois_reader_never_crashes() -> None:
     fuzz()
     tried = sum(outcomes.values())
     print(
-        f"\nCurtois reader: {tried} inputs tried, {outcomes['parsed']} parsed, {outcomes['rejected']} rejected, 0 crashes"
+        f"\nCurtois reader: {tried} inputs tried, {outcomes['parsed']} parsed, "
+        f"{outcomes['rejected']} rejected, 0 crashes"
     )
     assert tried >= 100 and outcomes["rejected"] > 0
 
