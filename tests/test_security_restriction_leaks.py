@@ -43,6 +43,16 @@ def _text(body: bytes, content_type: str) -> str:
     return body.decode("utf-8", "replace")
 
 
+def _fill(path: str, employee_id: str, template: TemplateDb) -> str:
+    values = {
+        "employee_id": employee_id,
+        "unit_id": template.manager_unit_id,
+        "plan_id": template.plan_id,
+        "scenario_id": "covid-2020-03",
+    }
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "x"), path)
+
+
 def test_no_restriction_reaches_other_roles(
     web_app: Any,
     client: TestClient,
@@ -63,16 +73,7 @@ def test_no_restriction_reaches_other_roles(
         headers = auth_headers(role)
         for path in paths:
             for employee_id in [*restricted[:5], web_template.employee_id]:
-                url = re.sub(
-                    r"\{(\w+)\}",
-                    lambda m, e=employee_id: {
-                        "employee_id": e,
-                        "unit_id": web_template.manager_unit_id,
-                        "plan_id": web_template.plan_id,
-                        "scenario_id": "covid-2020-03",
-                    }.get(m.group(1), "x"),
-                    path,
-                )
+                url = _fill(path, employee_id, web_template)
                 answer = client.get(url, headers={**headers, "accept": "text/html,application/json"})
                 pages += 1
                 text = _text(answer.content, answer.headers.get("content-type", ""))
