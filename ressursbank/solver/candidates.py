@@ -35,6 +35,7 @@ from ressursbank.domain.organisation import Criticality
 from ressursbank.domain.people import Employee
 from ressursbank.domain.plan import Assignment, Pin, Plan
 from ressursbank.domain.problem import Problem
+from ressursbank.domain.qualifications import TrainableSkill
 from ressursbank.domain.rules import ObjectiveWeights, PositionNorm, SundayAlternation
 from ressursbank.explain import AssignmentExplanation, RosterIndex, blocking_rule, explain_assignment
 
@@ -264,6 +265,21 @@ class CandidateFinder:
                 for e in self.by_code.get(held, ()):
                     seen[e.id] = e
         return list(seen.values())
+
+    def pool_for_course(self, skill: TrainableSkill) -> list[Employee]:
+        """Everyone who meets a prerequisite of ``skill``'s course (everyone when it has none)."""
+        if not skill.prerequisites_any_of:
+            return list(self.problem.employees)
+        seen: dict[str, Employee] = {}
+        for code in skill.prerequisites_any_of:
+            for held in self.problem.satisfiers.get(code, frozenset((code,))):
+                for e in self.by_code.get(held, ()):
+                    seen[e.id] = e
+        return list(seen.values())
+
+    def delta(self, employee: Employee, need: Need, displaces: tuple[str, ...] = ()) -> int:
+        """Change of the plan objective if ``employee`` takes ``need`` (leaving ``displaces``)."""
+        return self._delta(employee, need, displaces)[0]
 
     def _unmet_weight(self, need: Need) -> int:
         w = self.weights
