@@ -15,65 +15,103 @@ from ortools.graph.python import max_flow
 from ressursbank.solver.compile import Compiled
 
 
+class _Profiles:
+    """Employees aggregated by identical eligibility over all need classes."""
+
+    def __init__(self, c: Compiled) -> None:
+        columns, inverse = np.unique(c.class_mask, axis=1, return_inverse=True)
+        self.matrix = columns  # [class, profile]
+        self.of_employee = inverse.reshape(-1)
+        self.counts = np.bincount(self.of_employee, minlength=columns.shape[1])
+
+
+def _flow(matrix: np.ndarray, supply: np.ndarray, demand: np.ndarray) -> int:
+    """Max flow source -> profile (supply) -> class (if eligible) -> sink (demand)."""
+    active = np.flatnonzero((supply > 0) & matrix.any(axis=0))
+    if len(active) == 0 or demand.sum() == 0:
+        return 0
+    n_p, n_k = len(active), matrix.shape[0]
+    source, sink = 0, 1 + n_p + n_k
+    k_idx, p_idx = np.nonzero(matrix[:, active])
+    tails = np.concatenate([np.zeros(n_p, dtype=np.int64), 1 + p_idx, 1 + n_p + np.arange(n_k)])
+    heads = np.concatenate([1 + np.arange(n_p), 1 + n_p + k_idx, np.full(n_k, sink)])
+    caps = np.concatenate([supply[active], supply[active][p_idx], demand]).astype(np.int64)
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(tails.astype(np.int32), heads.astype(np.int32), caps)
+    if flow.solve(source, sink) != flow.OPTIMAL:
+        return int(demand.sum())
+    return int(flow.optimal_flow())
+
+
 def coverage_upper_bounds(c: Compiled) -> tuple[int, int]:
-    """Upper bounds on (all places filled, critical places filled)."""
-    total = critical = 0
+    """Upper bounds on (all places filled, critical places filled): the smaller of two relaxations.
+
+    Per start moment: nobody works two needs that start together (max flow per group of needs). Per week: nobody
+    works more minutes than their weekly limit (max flow of minutes; unmet minutes become places by the longest
+    shift).
+    """
+    profiles = _Profiles(c)
+    n_classes = c.class_mask.shape[0]
+    by_moment = [0, 0]
     start = 0
     while start < c.n_needs:
         stop = start
         while stop < c.n_needs and c.n_start[stop] == c.n_start[start]:
             stop += 1
-        group = list(range(start, stop))
-        total += _group_flow(c, group)
-        critical += _group_flow(c, [n for n in group if c.n_critical[n]])
+        group = np.arange(start, stop)
+        absent_all: set[int] | None = None
+        for n in group.tolist():
+            absent = set(c.need_absent.get(n, np.zeros(0, dtype=np.int64)).tolist())
+            absent_all = absent if absent_all is None else absent_all & absent
+        supply = profiles.counts.copy()
+        if absent_all:
+            supply -= np.bincount(profiles.of_employee[list(absent_all)], minlength=len(supply))
+        for which, only_critical in ((0, False), (1, True)):
+            chosen = group[c.n_critical[group]] if only_critical else group
+            demand = np.bincount(c.n_class[chosen], weights=c.n_count[chosen], minlength=n_classes).astype(np.int64)
+            by_moment[which] += _flow(profiles.matrix, supply, demand)
         start = stop
-    return total, critical
+    by_week = _weekly_bounds(c, profiles)
+    return min(by_moment[0], by_week[0]), min(by_moment[1], by_week[1])
 
 
-def _group_flow(c: Compiled, group: list[int]) -> int:
-    if not group:
-        return 0
-    classes: dict[int, int] = {}
-    rows: list[np.ndarray] = []
-    demand: list[int] = []
-    for n in group:
-        k = int(c.n_class[n])
-        row = c.eligible_mask(n)
-        if k in classes:
-            i = classes[k]
-            rows[i] = rows[i] | row
-            demand[i] += int(c.n_count[n])
-        else:
-            classes[k] = len(rows)
-            rows.append(row)
-            demand.append(int(c.n_count[n]))
-    matrix = np.array(rows, dtype=np.bool_)
-    useful = matrix.any(axis=0)
-    if not useful.any():
-        return 0
-    profiles, counts = np.unique(matrix[:, useful], axis=1, return_counts=True)
-    n_profiles, n_classes = profiles.shape[1], len(rows)
-    source, sink = 0, 1 + n_profiles + n_classes
-    tails, heads, caps = [], [], []
-    for p in range(n_profiles):
-        tails.append(source)
-        heads.append(1 + p)
-        caps.append(int(counts[p]))
-        for k in np.flatnonzero(profiles[:, p]).tolist():
-            tails.append(1 + p)
-            heads.append(1 + n_profiles + k)
-            caps.append(int(counts[p]))
-    for k in range(n_classes):
-        tails.append(1 + n_profiles + k)
-        heads.append(sink)
-        caps.append(demand[k])
-    flow = max_flow.SimpleMaxFlow()
-    flow.add_arcs_with_capacity(
-        np.array(tails, dtype=np.int32), np.array(heads, dtype=np.int32), np.array(caps, dtype=np.int64)
-    )
-    if flow.solve(source, sink) != flow.OPTIMAL:
-        return sum(demand)
-    return int(flow.optimal_flow())
+def _weekly_bounds(c: Compiled, profiles: _Profiles) -> tuple[int, int]:
+    """Per week, minutes people can work at most against minutes needed, as places (see above)."""
+    n_classes = c.class_mask.shape[0]
+    rp = [c.rule_params[int(r)] for r in c.e_rule_set]
+    max_week = np.array([p.max_week for p in rp], dtype=np.int64)
+    ot_week = np.array([p.overtime_week for p in rp], dtype=np.int64)
+    max_day = np.array([p.max_day for p in rp], dtype=np.int64)
+    longest = int(c.n_minutes.max(initial=1))
+    out = [0, 0]
+    for week in range(c.weeks):
+        in_week = np.flatnonzero(c.n_week == week)
+        if len(in_week) == 0:
+            continue
+        days = c.week_days[week]
+        # days with at least one need the person is not absent for bound the days they can work
+        absent_days = np.zeros(c.n_employees, dtype=np.int64)
+        first_day = week * 7
+        for d in range(first_day, first_day + days):
+            on_day = in_week[c.n_day[in_week] == d]
+            absent_all: set[int] | None = None
+            for n in on_day.tolist():
+                absent = set(c.need_absent.get(n, np.zeros(0, dtype=np.int64)).tolist())
+                absent_all = absent if absent_all is None else absent_all & absent
+            if absent_all:
+                absent_days[list(absent_all)] += 1
+        capacity = np.minimum(np.minimum(max_week, c.e_full[:, week] + ot_week), (days - absent_days) * max_day)
+        supply = np.bincount(profiles.of_employee, weights=np.maximum(0, capacity), minlength=profiles.matrix.shape[1])
+        for which, only_critical in ((0, False), (1, True)):
+            chosen = in_week[c.n_critical[in_week]] if only_critical else in_week
+            places = int(c.n_count[chosen].sum())
+            demand = np.bincount(
+                c.n_class[chosen], weights=c.n_count[chosen] * c.n_minutes[chosen], minlength=n_classes
+            ).astype(np.int64)
+            flow = _flow(profiles.matrix, supply.astype(np.int64), demand)
+            missing_minutes = int(demand.sum()) - flow
+            out[which] += places - (missing_minutes + longest - 1) // longest
+    return out[0], out[1]
 
 
 def lower_bound(c: Compiled) -> int:

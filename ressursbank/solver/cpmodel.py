@@ -155,6 +155,9 @@ class SubModel:
         solver.parameters.max_time_in_seconds = max(0.05, time_limit_s)
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
+        # parts are small and re-solved often: probing in presolve costs more than it saves here
+        solver.parameters.cp_model_probing_level = 0
+        solver.parameters.symmetry_level = 0
         status = solver.solve(self.model)
         self.status_name = solver.status_name(status)
         self.best_bound = solver.best_objective_bound

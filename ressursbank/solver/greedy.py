@@ -69,80 +69,93 @@ class Greedy:
             self.unit_willing[u] = found
         return found
 
-    def feasible(self, n: int) -> BoolArray:
-        """Employees who may lawfully take need ``n`` given what they already work (eligibility included)."""
+    def feasible(self, n: int, idx: IntArray) -> BoolArray:
+        """Which of the employees ``idx`` may lawfully take need ``n`` given what they already work.
+
+        ``idx`` must already be eligible by class (qualification, restrictions, travel); absences are checked here.
+        """
         c = self.c
         s, t, m, b, d = int(c.n_start[n]), int(c.n_end[n]), int(c.n_minutes[n]), int(c.n_week[n]), int(c.n_day[n])
-        ok = c.eligible_mask(n)
-        ok &= s - self.last_end >= self.rest
-        ok &= s >= self.last_end
-        day_minutes = np.where(self.day_id == d, self.day_minutes, 0)
-        ok &= day_minutes + m <= self.max_day
-        week_minutes = self.week_minutes[:, b]
-        ok &= week_minutes + m <= self.max_week
-        new_ot = np.maximum(0, week_minutes + m - c.e_full[:, b])
-        ok &= new_ot <= self.ot_week
-        ot_rest = self.overtime.sum(axis=1) - self.overtime[:, b]
-        ok &= ot_rest + new_ot <= self.ot_year
+        absent = c.need_absent.get(n)
+        ok: BoolArray = np.ones(len(idx), dtype=np.bool_) if absent is None else ~np.isin(idx, absent)
+        last_end = self.last_end[idx]
+        ok &= s - last_end >= self.rest[idx]
+        ok &= s >= last_end
+        day_minutes = np.where(self.day_id[idx] == d, self.day_minutes[idx], 0)
+        ok &= day_minutes + m <= self.max_day[idx]
+        week_minutes = self.week_minutes[idx, b]
+        ok &= week_minutes + m <= self.max_week[idx]
+        full = c.e_full[idx, b]
+        new_ot = np.maximum(0, week_minutes + m - full)
+        ok &= new_ot <= self.ot_week[idx]
+        overtime = self.overtime[idx]
+        ot_rest = overtime.sum(axis=1) - overtime[:, b]
+        ok &= ot_rest + new_ot <= self.ot_year[idx]
         for first in range(max(0, b - 3), min(b, max(0, c.weeks - 4)) + 1):
-            window = self.overtime[:, first : first + 4].sum(axis=1) - self.overtime[:, b]
-            ok &= window + new_ot <= self.ot_4
+            window = overtime[:, first : first + 4].sum(axis=1) - overtime[:, b]
+            ok &= window + new_ot <= self.ot_4[idx]
         if self.position_hard.any():
-            extra = np.maximum(0, np.minimum(week_minutes + m, c.e_full[:, b]) - c.e_contract[:, b])
-            ok &= ~self.position_hard | self.position_free | (extra <= 0)
+            extra = np.maximum(0, np.minimum(week_minutes + m, full) - c.e_contract[idx, b])
+            ok &= ~self.position_hard[idx] | self.position_free[idx] | (extra <= 0)
         # weekly rest: the week must still hold one long enough break
         lo = b * MINUTES_PER_WEEK
         hi = min(c.horizon_minutes, lo + MINUTES_PER_WEEK)
-        required = np.minimum(self.weekly_rest, hi - lo)
-        cursor = np.maximum(lo, self.last_end)
-        longest = np.where(self.gap_week == b, self.longest_gap, 0)
+        required = np.minimum(self.weekly_rest[idx], hi - lo)
+        cursor = np.maximum(lo, last_end)
+        longest = np.where(self.gap_week[idx] == b, self.longest_gap[idx], 0)
         longest = np.maximum(longest, s - cursor)
         ok &= (longest >= required) | (hi - t >= required)
         sunday = int(c.n_sunday[n])
         if sunday > 0 and self.sunday_hard.any():
-            ok &= ~(self.sunday_hard & self.sunday_worked[:, sunday - 1])
+            ok &= ~(self.sunday_hard[idx] & self.sunday_worked[idx, sunday - 1])
         if (self.cohort_days > 0).any():
-            block = d // np.maximum(self.cohort_days, 1)
-            unit_now = self.cohort_unit[np.arange(c.n_employees), block]
-            ok &= (self.cohort_days == 0) | (unit_now == -1) | (unit_now == c.n_unit[n])
+            days = self.cohort_days[idx]
+            unit_now = self.cohort_unit[idx, d // np.maximum(days, 1)]
+            ok &= (days == 0) | (unit_now == -1) | (unit_now == c.n_unit[n])
         return ok
 
-    def marginal(self, n: int) -> IntArray:
-        """The exact increase of the objective if each employee took need ``n`` now."""
+    def marginal(self, n: int, idx: IntArray) -> IntArray:
+        """The exact increase of the objective if each employee of ``idx`` took need ``n`` now."""
         c = self.c
         w = c.weights
         m, b, u = int(c.n_minutes[n]), int(c.n_week[n]), int(c.n_unit[n])
-        cost = (c.e_wage * m * 100 // 60 + c.n_supplement[c.e_rule_set, n]) * w.cost_per_ore
-        week_minutes = self.week_minutes[:, b]
-        new_ot = np.maximum(0, week_minutes + m - c.e_full[:, b])
-        cost += (new_ot - self.overtime[:, b]) * (w.overtime_per_minute + c.e_overtime_ore * w.cost_per_ore)
-        old_extra = np.maximum(0, np.minimum(week_minutes, c.e_full[:, b]) - c.e_contract[:, b])
-        new_extra = np.maximum(0, np.minimum(week_minutes + m, c.e_full[:, b]) - c.e_contract[:, b])
-        paid = np.where(self.position_free, 0, self.position_cost)
+        wage = c.e_wage[idx]
+        cost = (wage * m * 100 // 60 + c.n_supplement[c.e_rule_set[idx], n]) * w.cost_per_ore
+        week_minutes = self.week_minutes[idx, b]
+        full, contract = c.e_full[idx, b], c.e_contract[idx, b]
+        new_ot = np.maximum(0, week_minutes + m - full)
+        cost += (new_ot - self.overtime[idx, b]) * (w.overtime_per_minute + c.e_overtime_ore[idx] * w.cost_per_ore)
+        old_extra = np.maximum(0, np.minimum(week_minutes, full) - contract)
+        new_extra = np.maximum(0, np.minimum(week_minutes + m, full) - contract)
+        paid = np.where(self.position_free[idx], 0, self.position_cost[idx])
         cost += paid * new_extra // 60 - paid * old_extra // 60
-        away = c.e_home != u
-        km = c.unit_km[c.e_home, u]
-        away_cost = (
-            np.where(self.moved, 0, w.moved_person)
-            + km * w.travel_per_km
-            + np.where(~self.outside & (c.e_sector != c.u_sector[u]), w.outside_sector_person, 0)
-            + np.where(self.willing(u), 0, w.unwanted_shift)
-        )
-        if (self.travel_cost > 0).any():
-            over = np.maximum(0, np.ceil(c.unit_distance[c.e_home, u] - c.e_travel_limit - 1e-9)).astype(np.int64)
-            away_cost += self.travel_cost * over
-        cost += np.where(away, away_cost, 0)
+        home = c.e_home[idx]
+        away = home != u
+        if away.any():
+            away_cost = (
+                np.where(self.moved[idx], 0, w.moved_person)
+                + c.unit_km[home, u] * w.travel_per_km
+                + np.where(~self.outside[idx] & (c.e_sector[idx] != c.u_sector[u]), w.outside_sector_person, 0)
+                + np.where(self.willing(u)[idx], 0, w.unwanted_shift)
+            )
+            travel_cost = self.travel_cost[idx]
+            if (travel_cost > 0).any():
+                over = np.maximum(0, np.ceil(c.unit_distance[home, u] - c.e_travel_limit[idx] - 1e-9)).astype(np.int64)
+                away_cost += travel_cost * over
+            cost += np.where(away, away_cost, 0)
+        elif (c.e_sector[idx] != c.u_sector[u]).any():
+            cost += np.where(~self.outside[idx] & (c.e_sector[idx] != c.u_sector[u]), w.outside_sector_person, 0)
         if c.n_night[n]:
-            cost += np.where(c.e_avoid_nights, w.unwanted_shift, 0)
+            cost += np.where(c.e_avoid_nights[idx], w.unwanted_shift, 0)
         if c.n_weekend[n]:
-            cost += np.where(c.e_avoid_weekends, w.unwanted_shift, 0)
+            cost += np.where(c.e_avoid_weekends[idx], w.unwanted_shift, 0)
         if c.n_unsocial[n]:
-            cost += w.unsocial_squared * (2 * self.unsocial + 1)
+            cost += w.unsocial_squared * (2 * self.unsocial[idx] + 1)
         sunday = int(c.n_sunday[n])
         if sunday > 0:
-            cost += np.where(self.sunday_worked[:, sunday - 1], self.sunday_cost, 0)
+            cost += np.where(self.sunday_worked[idx, sunday - 1], self.sunday_cost[idx], 0)
         if sunday >= 0 and sunday + 1 < self.sunday_worked.shape[1]:
-            cost += np.where(self.sunday_worked[:, sunday + 1], self.sunday_cost, 0)
+            cost += np.where(self.sunday_worked[idx, sunday + 1], self.sunday_cost[idx], 0)
         out: IntArray = cost.astype(np.int64)
         return out
 
@@ -183,27 +196,27 @@ class Greedy:
             self.cohort_unit[e, d // int(self.cohort_days[e])] = u
         self.by_need[n].append(e)
 
-    def fill(self, n: int, allowed: BoolArray) -> None:
-        """Give need ``n`` its missing people, cheapest first, among ``allowed``."""
+    def fill(self, n: int, idx: IntArray) -> None:
+        """Give need ``n`` its missing people, cheapest first, among the eligible employees ``idx``."""
         missing = int(self.c.n_count[n]) - len(self.by_need[n])
-        if missing <= 0:
+        if missing <= 0 or len(idx) == 0:
             return
-        ok = self.feasible(n) & allowed
+        ok = self.feasible(n, idx)
         if self.by_need[n]:
-            ok[self.by_need[n]] = False
+            ok &= ~np.isin(idx, self.by_need[n])
         if not ok.any():
             return
-        cost = self.marginal(n)
+        people = idx[ok]
+        cost = self.marginal(n, people)
         if self.hint:
-            bonus = np.array([(e, n) in self.hint for e in np.flatnonzero(ok).tolist()], dtype=np.bool_)
-            cost[np.flatnonzero(ok)] -= np.where(bonus, 2 * self.c.weights.change, 0)
-        cost = np.where(ok, cost, INF)
-        for _ in range(missing):
-            e = int(np.argmin(cost))
-            if cost[e] >= INF:
+            kept = np.array([(int(e), n) in self.hint for e in people], dtype=np.bool_)
+            cost = cost - np.where(kept, 2 * self.c.weights.change, 0)
+        for _ in range(min(missing, len(people))):
+            i = int(np.argmin(cost))
+            if cost[i] >= INF:
                 break
-            self.take(e, n)
-            cost[e] = INF
+            self.take(int(people[i]), n)
+            cost[i] = INF
 
 
 def construct(
@@ -230,21 +243,22 @@ def construct(
     pinned: dict[int, list[int]] = {}
     for e, n in pins:
         pinned.setdefault(n, []).append(e)
-    everyone = np.ones(c.n_employees, dtype=np.bool_) if frozen is None else ~frozen
-    order = np.arange(c.n_needs)
+    allowed = np.ones(c.n_employees, dtype=np.bool_) if frozen is None else ~frozen
+    members = [np.flatnonzero(row & allowed) for row in c.class_mask]
     open_critical: list[int] = []
     start = 0
     while start < c.n_needs:
         stop = start
-        while stop < c.n_needs and c.n_start[order[stop]] == c.n_start[order[start]]:
+        while stop < c.n_needs and c.n_start[stop] == c.n_start[start]:
             stop += 1
-        group = [int(n) for n in order[start:stop]]
-        group.sort(key=lambda n: (-int(c.n_critical[n]), n))
+        # scarce needs first: critical, then those fewest people may fill
+        group = sorted(range(start, stop), key=lambda n: (-int(c.n_critical[n]), len(members[c.n_class[n]]), n))
         for n in group:
             for e in pinned.get(n, ()):
                 g.take(e, n)
         for n in group:  # own staff first
-            g.fill(n, everyone & (c.e_home == c.n_unit[n]))
+            idx = members[c.n_class[n]]
+            g.fill(n, idx[c.e_home[idx] == c.n_unit[n]])
         blocked = np.zeros(c.n_employees, dtype=np.bool_)
         now = int(c.n_start[group[0]])
         still_open = []
@@ -257,7 +271,10 @@ def construct(
             if c.n_critical[m] and len(g.by_need[m]) < c.n_count[m]:
                 blocked |= g.home_first & (c.e_home == c.n_unit[m]) & c.eligible_mask(m)
         for n in group:
-            g.fill(n, everyone & (~blocked | (c.e_home == c.n_unit[n])))
+            if len(g.by_need[n]) >= c.n_count[n]:
+                continue
+            idx = members[c.n_class[n]]
+            g.fill(n, idx[~blocked[idx] | (c.e_home[idx] == c.n_unit[n])])
         open_critical += [m for m in group if c.n_critical[m] and len(g.by_need[m]) < c.n_count[m]]
         start = stop
     return g.by_need
