@@ -1,1 +1,1 @@
-"""ressursbank.formats (see docs/architecture.md)."""
+"""File formats: HR import and export (CSV/XLSX), benchmark readers and writers. Domain records in and out."""
