@@ -41,7 +41,7 @@ def timefold(
         f"{result.runtime:.1f}",
     )
     console.print(table)
-    console.print(f"score {result.hard}hard/{result.soft}soft")
+    console.print(f"score {result.score}")
     if out is not None:
         console.print(f"roster written to {out}")
     if not result.feasible:

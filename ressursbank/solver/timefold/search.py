@@ -10,27 +10,34 @@ checker's unfairness, rounded as Timefold rounds it) is at least as good.
 from __future__ import annotations
 
 import decimal
+import functools
 import logging
 import math
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from ressursbank.checker.timefold import unfairness
 from ressursbank.domain.timefold import TimefoldDataset
+from ressursbank.solver.timefold.balance import rebalance
 from ressursbank.solver.timefold.compile import DESIRED, UNDESIRED, Compiled, compile_dataset
 from ressursbank.solver.timefold.construct import construct
 from ressursbank.solver.timefold.model import build_submodel, solve_submodel
 from ressursbank.solver.timefold.rules import Weights
+from ressursbank.solver.timefold.state import State
+from ressursbank.solver.timefold.submodel import SubModel
 
 logger = logging.getLogger(__name__)
 
 #: The best score so far is reported at most this often (seconds), and on every phase change.
 PROGRESS_EVERY = 1.0
+#: Weight of sum x_i^2 in the neighbourhoods (0: minutes only; :func:`rebalance` handles the balance term).
+SQUARE = 0
+#: Seconds between two rebalancing passes.
+BALANCE_EVERY = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,78 +79,10 @@ class SolveOutcome:
     improvements: int
 
 
-class State:
-    """The current roster with incrementally maintained counts and minutes (S2 - S1)."""
-
-    def __init__(self, compiled: Compiled, assign: npt.NDArray[np.int64]) -> None:
-        self.compiled = compiled
-        self.assign = assign.copy()
-        self.counts = [0] * compiled.n_employees
-        self.shifts_of: list[set[int]] = [set() for _ in range(compiled.n_employees)]
-        self.minutes = 0
-        self.unassigned: set[int] = set()
-        for s in range(compiled.n_shifts):
-            e = int(self.assign[s])
-            if e < 0:
-                self.unassigned.add(s)
-            else:
-                self._add(s, e)
-
-    def _add(self, s: int, e: int) -> None:
-        self.counts[e] += 1
-        self.shifts_of[e].add(s)
-        self.minutes += self.compiled.reward(s, e)
-
-    def _remove(self, s: int, e: int) -> None:
-        self.counts[e] -= 1
-        self.shifts_of[e].discard(s)
-        self.minutes -= self.compiled.reward(s, e)
-
-    def apply(self, changes: dict[int, int]) -> dict[int, int]:
-        """Give each shift in ``changes`` its new holder (-1: unassigned); return the old holders."""
-        old: dict[int, int] = {}
-        for s, e in changes.items():
-            before = int(self.assign[s])
-            old[s] = before
-            if before == e:
-                continue
-            if before >= 0:
-                self._remove(s, before)
-            else:
-                self.unassigned.discard(s)
-            if e >= 0:
-                self._add(s, e)
-            else:
-                self.unassigned.add(s)
-            self.assign[s] = e
-        return old
-
-    def unfairness(self) -> decimal.Decimal:
-        """The S3 term of the current roster."""
-        return unfairness(self.counts)
-
-    def soft(self) -> decimal.Decimal:
-        """The soft score of the current roster."""
-        return decimal.Decimal(self.minutes) - self.unfairness()
-
-    def key(self) -> tuple[int, decimal.Decimal]:
-        """Sort key, higher is better: fewer unassigned shifts first, then soft."""
-        return (-len(self.unassigned), self.soft())
-
-    def date_value(self, e: int, date: int) -> int:
-        """Minutes employee ``e`` works on date index ``date``."""
-        total = 0
-        for s in self.shifts_of[e]:
-            for d, m in self.compiled.entries[s]:
-                if d == date:
-                    total += m
-        return total
-
-
 def _weights(u: decimal.Decimal) -> Weights:
     # One unit of sum x^2 changes U by about 1/(2U); minutes get weight 2U*10 against 10 per unit of sum x^2.
     minute = max(1, round(20 * max(float(u), 0.5)))
-    return Weights(minute=minute, square=10, unassigned=minute * 20_000)
+    return Weights(minute=minute, square=SQUARE, unassigned=minute * 20_000)
 
 
 class Neighbourhoods:
@@ -217,7 +156,7 @@ class Neighbourhoods:
     def pick(self, state: State) -> tuple[str, int, int, list[int]]:
         """Return ``(kind, lo, hi, group)`` for the next neighbourhood."""
         r = self.rng.random()
-        if state.unassigned and r < 0.6:
+        if state.unassigned:
             s = self.rng.choice(sorted(state.unassigned))
             lo, hi = self.window(int(self.c.start_date[s]), self.rng.choice((2, 3, 5)))
             pool = self.c.eligible[int(self.c.skill[s])].tolist()
@@ -254,6 +193,28 @@ class Neighbourhoods:
         return kind, lo, hi, self.fill([e], self.group_size(hi - lo + 1), holders)
 
 
+def _solve_job(job: tuple[SubModel, int], *, time_limit: float) -> tuple[str, dict[int, int] | None]:
+    return solve_submodel(job[0], time_limit=time_limit, workers=1, seed=job[1])
+
+
+def _batch(state: State, hoods: Neighbourhoods, count: int) -> list[tuple[str, int, int, list[int], list[int]]]:
+    """Up to ``count`` neighbourhoods with disjoint groups and disjoint free shifts (solved side by side)."""
+    batch: list[tuple[str, int, int, list[int], list[int]]] = []
+    taken_employees: set[int] = set()
+    taken_shifts: set[int] = set()
+    for _ in range(count):
+        for _attempt in range(5):
+            kind, lo, hi, group = hoods.pick(state)
+            group = [e for e in group if e not in taken_employees]
+            free = [s for s in hoods.free_shifts(state, lo, hi, group) if s not in taken_shifts]
+            if group and free:
+                batch.append((kind, lo, hi, group, free))
+                taken_employees.update(group)
+                taken_shifts.update(free)
+                break
+    return batch
+
+
 def solve_timefold(
     dataset: TimefoldDataset,
     *,
@@ -275,7 +236,8 @@ def solve_timefold(
     seed
         Random seed (construction noise, neighbourhoods, CP-SAT).
     workers
-        CP-SAT search workers per subproblem.
+        Neighbourhoods solved side by side in threads (each by one CP-SAT worker): small subproblems gain
+        nothing from CP-SAT's portfolio, disjoint neighbourhoods in parallel use every core.
     progress
         Called with a :class:`Progress` on phase changes and improvements (at most once a second).
     target_vars
@@ -308,39 +270,72 @@ def solve_timefold(
     logger.info("construction: %d unassigned, soft %s", len(state.unassigned), best_key[1])
     hoods = Neighbourhoods(compiled, rng, target_vars)
     iterations = improvements = 0
-    while True:
-        remaining = deadline - time.perf_counter()
-        if remaining < 0.05:
-            break
-        kind, lo, hi, group = hoods.pick(state)
-        free = hoods.free_shifts(state, lo, hi, group)
-        if not free:
-            continue
-        weights = _weights(state.unfairness())
-        kept = {e: [s for s in state.shifts_of[e] if not lo <= int(compiled.start_date[s]) <= hi] for e in group}
-        sub = build_submodel(compiled, free, group, state.assign, weights, kept=kept)
-        remaining = deadline - time.perf_counter()
-        if remaining < 0.05:
-            break
-        _, result = solve_submodel(
-            sub, time_limit=min(sub_time_limit, remaining), workers=workers, seed=rng.randrange(1 << 30)
-        )
-        iterations += 1
-        if result is None:
-            continue
-        old = state.apply(result)
-        key = state.key()
-        if key >= best_key:
-            if key > best_key:
-                improvements += 1
-                logger.debug("%s %d-%d |G|=%d: %s", kind, lo, hi, len(group), key)
-            best_key = key
-            if first_legal is None and not state.unassigned:
-                first_legal = time.perf_counter() - t0
-                report("legal", force=True)
-            report("improve")
-        else:
-            state.apply(old)
+    # The final rebalancing pass gets a small reserve at the end; intermediate passes run between neighbourhoods.
+    reserve = min(2.0, 0.05 * time_limit)
+    next_balance = time.perf_counter() + BALANCE_EVERY
+
+    def rebalance_now(until: float) -> None:
+        nonlocal best_key, improvements
+        if state.unassigned:
+            return
+        if rebalance(state, rng, until):
+            best_key = state.key()
+            improvements += 1
+            report("balance")
+
+    executor = ThreadPoolExecutor(workers) if workers > 1 else None
+    try:
+        while True:
+            now = time.perf_counter()
+            if now >= deadline - reserve - 0.05:
+                break
+            if now >= next_balance:
+                rebalance_now(min(deadline - reserve, now + 0.5))
+                next_balance = time.perf_counter() + BALANCE_EVERY
+            batch = _batch(state, hoods, workers)
+            if not batch:
+                continue
+            subs = []
+            for kind, lo, hi, group, free in batch:
+                # A repair only has to place unassigned shifts: without soft terms CP-SAT stops once all are
+                # placed. Otherwise the minutes are optimised; rebalance() then lowers U without losing minutes.
+                weights = Weights(0, 0, 1) if kind == "repair" else _weights(state.unfairness())
+                kept = {
+                    e: [s for s in state.shifts_of[e] if not lo <= int(compiled.start_date[s]) <= hi] for e in group
+                }
+                subs.append(build_submodel(compiled, free, group, state.assign, weights, kept=kept))
+            remaining = deadline - reserve - time.perf_counter()
+            if remaining < 0.05:
+                break
+            limit = min(sub_time_limit, remaining)
+            seeds = [rng.randrange(1 << 30) for _ in subs]
+            if executor is None:
+                results = [solve_submodel(subs[0], time_limit=limit, workers=1, seed=seeds[0])]
+            else:
+                solve = functools.partial(_solve_job, time_limit=limit)
+                results = list(executor.map(solve, zip(subs, seeds, strict=True)))
+            for (kind, lo, hi, group, _), (_, result) in zip(batch, results, strict=True):
+                iterations += 1
+                if result is None:
+                    continue
+                old = state.apply(result)
+                key = state.key()
+                if key < best_key:
+                    state.apply(old)
+                    continue
+                if key > best_key:
+                    improvements += 1
+                    logger.debug("%s %d-%d |G|=%d: %s", kind, lo, hi, len(group), key)
+                best_key = key
+                if first_legal is None and not state.unassigned:
+                    first_legal = time.perf_counter() - t0
+                    report("legal", force=True)
+                    next_balance = time.perf_counter()
+                report("improve")
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    rebalance_now(deadline)
     employees, shifts = dataset.employees, dataset.shifts
     roster = {shifts[s].id: employees[int(e)].name for s, e in enumerate(state.assign) if e >= 0}
     report("done", force=True)
