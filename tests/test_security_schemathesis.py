@@ -24,7 +24,7 @@ from tests.test_api_support import (  # noqa: F401 (fixtures)
 )
 
 ROLES = ("anonymous", "hr", "manager", "employee", "leadership", "auditor")
-EXAMPLES_PER_OPERATION = 5
+EXAMPLES_PER_OPERATION = 4
 
 
 @pytest.mark.slow
