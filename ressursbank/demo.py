@@ -153,12 +153,12 @@ CARE_ROLES = (
 )
 CARE_STAFFING = (
     ("day", (NURSE,), 2.0, C3, ALL_DAYS),
-    ("day", (HFA,), 2.0, C3, ALL_DAYS),
-    ("day", (), 1.8, C2, ALL_DAYS),
+    ("day", (HFA,), 1.8, C3, ALL_DAYS),
+    ("day", (), 2.2, C2, ALL_DAYS),
     ("evening", (NURSE,), 1.0, C3, ALL_DAYS),
-    ("evening", (HFA,), 2.0, C3, ALL_DAYS),
-    ("evening", (), 1.6, C2, ALL_DAYS),
-    ("night", (NURSE,), 1.0, C3, ALL_DAYS),
+    ("evening", (HFA,), 1.6, C3, ALL_DAYS),
+    ("evening", (), 1.8, C2, ALL_DAYS),
+    ("night", (NURSE,), 0.8, C3, ALL_DAYS),
     ("night", (HFA,), 1.0, C3, ALL_DAYS),
 )
 

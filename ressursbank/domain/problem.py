@@ -333,11 +333,15 @@ def build_problem(
             capacity = unit.capacity_on(day)
             if capacity == 0:
                 continue
-            factor = capacity / 100
-            for surge in surges:
-                if surge.start <= day <= surge.end and _selects(unit, surge.unit_ids, surge.kinds):
-                    factor *= surge.factor_pct / 100
-            count = math.ceil(rule.count * factor - 1e-9)
+            count = math.ceil(rule.count * capacity / 100 - 1e-9)
+            surge = 1.0
+            for event in surges:
+                if event.start <= day <= event.end and _selects(unit, event.unit_ids, event.kinds):
+                    surge *= event.factor_pct / 100
+            if surge > 1.0:
+                # Spread the extra people evenly over the days (a 15 % surge on one person is not one more each day).
+                extra = count * (surge - 1.0)
+                count += math.floor((offset + 1) * extra + 1e-9) - math.floor(offset * extra + 1e-9)
             if count < 1:
                 continue
             begin, finish = shift.interval_on(day)
