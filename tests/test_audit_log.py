@@ -110,3 +110,26 @@ def test_logins_and_account_changes_are_audited(tmp_path: Path) -> None:
     with factory() as session:
         actions = [e.action for e in audit.search(session, viewer=AUDITOR).entries]
     assert actions == ["user.locked", "user.create"]
+
+
+def test_audit_pages_for_auditor_and_employee(tmp_path: Path) -> None:
+    """The auditor searches on /audit; an employee sees who read their data on /me/access-log; others get 403."""
+    from fastapi.testclient import TestClient
+
+    from tests.test_security_support import bearer_for, make_user, small_app, sqlite_factory
+
+    factory = sqlite_factory(tmp_path)
+    auditor = make_user(factory, Role.AUDITOR)
+    hr = make_user(factory, Role.HR)
+    me = make_user(factory, Role.EMPLOYEE, employee_id="E7")
+    manager = make_user(factory, Role.MANAGER)
+    with factory() as session, session.begin():
+        audit.record(
+            session, actor=hr, action="restrictions.read", subject_type="employee", subject_id="E7", reason="week plan"
+        )
+    client = TestClient(small_app(factory))
+    page = client.get("/audit?action=restrictions.read", headers=bearer_for(factory, auditor))
+    assert page.status_code == 200 and "week plan" in page.text and "1 treff" in page.text
+    assert client.get("/audit", headers=bearer_for(factory, manager)).status_code == 403
+    mine = client.get("/me/access-log?lang=en", headers=bearer_for(factory, me))
+    assert mine.status_code == 200 and "restrictions.read" in mine.text and "Who has seen my data" in mine.text
