@@ -149,6 +149,6 @@ def accesses_to_me(session: repo.Session, *, viewer: User, limit: int = 200) -> 
     """
     if viewer.employee_id is None:
         return AuditPage(total=0, entries=())
-    total, rows = repo.search_audit(session, person_id=viewer.employee_id, limit=max(1, min(limit, 1000)))
+    _, rows = repo.search_audit(session, person_id=viewer.employee_id, limit=max(1, min(limit, 1000)))
     entries = tuple(_entry(r) for r in rows if r.actor_id != viewer.id)
-    return AuditPage(total=total, entries=entries)
+    return AuditPage(total=len(entries), entries=entries)
