@@ -30,7 +30,7 @@ def one_run(preset: str, mode: str, budget: float, queue: Any) -> None:
     built = time.perf_counter() - started
     params = SolveParams.preset(
         "default",
-        time_limit_s=budget - built - 8,
+        time_limit_s=budget - built - 2,
         construction_only=mode == "greedy",
         monolithic=mode == "monolithic",
     )
@@ -78,6 +78,7 @@ def main() -> None:
                 rows.append({"preset": preset, "mode": mode, "wall_s": f"failed (exit {proc.exitcode})"})
             else:
                 rows.append(queue.get())
+            print(json.dumps({k: v for k, v in rows[-1].items()}, default=str), flush=True)
     header = [
         "preset",
         "mode",

@@ -27,6 +27,8 @@ class _Profiles:
 
 def _flow(matrix: np.ndarray, supply: np.ndarray, demand: np.ndarray) -> int:
     """Max flow source -> profile (supply) -> class (if eligible) -> sink (demand)."""
+    wanted = np.flatnonzero(demand > 0)
+    matrix, demand = matrix[wanted], demand[wanted]
     active = np.flatnonzero((supply > 0) & matrix.any(axis=0))
     if len(active) == 0 or demand.sum() == 0:
         return 0
@@ -43,22 +45,33 @@ def _flow(matrix: np.ndarray, supply: np.ndarray, demand: np.ndarray) -> int:
     return int(flow.optimal_flow())
 
 
+def _groups(c: Compiled) -> list[np.ndarray]:
+    """Sets of needs nobody can work two of: all needs of a day when the shortest daily rest in force separates
+    any two of them, else the needs that start at the same moment."""
+    rests = [c.rule_params[int(r)].daily_rest for r in np.unique(c.e_rule_set)]
+    rest = min(rests) if rests else 0
+    out: list[np.ndarray] = []
+    for day in np.unique(c.n_day):
+        on_day = np.flatnonzero(c.n_day == day)
+        if int(c.n_start[on_day].max()) - int(c.n_end[on_day].min()) < rest:
+            out.append(on_day)
+            continue
+        for moment in np.unique(c.n_start[on_day]):
+            out.append(on_day[c.n_start[on_day] == moment])
+    return out
+
+
 def coverage_upper_bounds(c: Compiled) -> tuple[int, int]:
     """Upper bounds on (all places filled, critical places filled): the smaller of two relaxations.
 
-    Per start moment: nobody works two needs that start together (max flow per group of needs). Per week: nobody
-    works more minutes than their weekly limit (max flow of minutes; unmet minutes become places by the longest
-    shift).
+    Per day (or start moment, see ``_groups``): nobody works two needs of the group (a max flow per group). Per
+    week: nobody works more minutes than their weekly limit (a max flow of minutes; unmet minutes become places
+    by the longest shift).
     """
     profiles = _Profiles(c)
     n_classes = c.class_mask.shape[0]
     by_moment = [0, 0]
-    start = 0
-    while start < c.n_needs:
-        stop = start
-        while stop < c.n_needs and c.n_start[stop] == c.n_start[start]:
-            stop += 1
-        group = np.arange(start, stop)
+    for group in _groups(c):
         absent_all: set[int] | None = None
         for n in group.tolist():
             absent = set(c.need_absent.get(n, np.zeros(0, dtype=np.int64)).tolist())
@@ -70,12 +83,16 @@ def coverage_upper_bounds(c: Compiled) -> tuple[int, int]:
             chosen = group[c.n_critical[group]] if only_critical else group
             demand = np.bincount(c.n_class[chosen], weights=c.n_count[chosen], minlength=n_classes).astype(np.int64)
             by_moment[which] += _flow(profiles.matrix, supply, demand)
-        start = stop
     by_week = _weekly_bounds(c, profiles)
     return min(by_moment[0], by_week[0]), min(by_moment[1], by_week[1])
 
 
-def _weekly_bounds(c: Compiled, profiles: _Profiles) -> tuple[int, int]:
+def minutes_beyond_full_time(c: Compiled) -> int:
+    """A lower bound on minutes of need that cannot be met within full-time hours (each is overtime or unmet)."""
+    return _weekly_bounds(c, _Profiles(c), no_overtime=True)[0]
+
+
+def _weekly_bounds(c: Compiled, profiles: _Profiles, *, no_overtime: bool = False) -> tuple[int, int]:
     """Per week, minutes people can work at most against minutes needed, as places (see above)."""
     n_classes = c.class_mask.shape[0]
     rp = [c.rule_params[int(r)] for r in c.e_rule_set]
@@ -100,7 +117,8 @@ def _weekly_bounds(c: Compiled, profiles: _Profiles) -> tuple[int, int]:
                 absent_all = absent if absent_all is None else absent_all & absent
             if absent_all:
                 absent_days[list(absent_all)] += 1
-        capacity = np.minimum(np.minimum(max_week, c.e_full[:, week] + ot_week), (days - absent_days) * max_day)
+        limit = c.e_full[:, week] if no_overtime else c.e_full[:, week] + ot_week
+        capacity = np.minimum(np.minimum(max_week, limit), (days - absent_days) * max_day)
         supply = np.bincount(profiles.of_employee, weights=np.maximum(0, capacity), minlength=profiles.matrix.shape[1])
         for which, only_critical in ((0, False), (1, True)):
             chosen = in_week[c.n_critical[in_week]] if only_critical else in_week
@@ -110,7 +128,10 @@ def _weekly_bounds(c: Compiled, profiles: _Profiles) -> tuple[int, int]:
             ).astype(np.int64)
             flow = _flow(profiles.matrix, supply.astype(np.int64), demand)
             missing_minutes = int(demand.sum()) - flow
-            out[which] += places - (missing_minutes + longest - 1) // longest
+            if no_overtime:
+                out[which] += missing_minutes
+            else:
+                out[which] += places - (missing_minutes + longest - 1) // longest
     return out[0], out[1]
 
 
@@ -124,6 +145,12 @@ def lower_bound(c: Compiled) -> int:
     unmet_total = max(0, demand - total_ub)
     unmet_other = max(0, unmet_total - unmet_critical)
     bound = w.unmet_critical * unmet_critical + w.unmet_other * unmet_other
+    # every minute beyond full time is overtime unless its place is left unmet (which is dearer per minute, and
+    # already counted above, for at most the longest shift per unmet place)
+    longest = int(c.n_minutes.max(initial=0))
+    if w.unmet_other * 1.0 / max(1, longest) >= w.overtime_per_minute:
+        overtime = max(0, minutes_beyond_full_time(c) - (unmet_critical + unmet_other) * longest)
+        bound += w.overtime_per_minute * overtime
     # money: each filled place costs at least its cheapest eligible person
     # (absences ignored: the minimum over more people is lower, so the bound stays valid)
     cheapest = np.zeros(c.n_needs, dtype=np.int64)

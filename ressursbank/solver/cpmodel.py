@@ -49,6 +49,16 @@ class SubModel:
     fixed_count: dict[int, int] = field(default_factory=dict)
     unmet: dict[int, cp_model.LinearExprT] = field(default_factory=dict)
     objective: list[cp_model.LinearExprT] = field(default_factory=list)
+    #: Stop building (``TimeoutError``) after this ``time.perf_counter()`` moment (the monolithic baseline).
+    deadline: float | None = None
+    #: Stop building (``MemoryError``) beyond this many variables.
+    max_variables: int | None = None
+
+    def _check_limits(self) -> None:
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            raise TimeoutError(f"model building exceeded the time budget at {len(self.x)} variables")
+        if self.max_variables is not None and len(self.x) > self.max_variables:
+            raise MemoryError(f"model exceeds {self.max_variables} variables")
 
     def build(self) -> None:
         c = self.c
@@ -58,7 +68,9 @@ class SubModel:
         self.shifts = shifts
         for n in self.free_needs:
             self.fixed_count[n] = sum(1 for e in self.by_need[n] if e not in free_e or (e, n) in self.pins)
-        for e in self.free_employees:
+        for i, e in enumerate(self.free_employees):
+            if i % 50 == 0:
+                self._check_limits()
             self.fixed[e] = [n for n in shifts[e] if n not in free_n or (e, n) in self.pins]
             self.candidates[e] = []
             for n in self.free_needs:
@@ -76,7 +88,9 @@ class SubModel:
             missing = max(0, room) - taken
             self.unmet[n] = missing
             self.objective.append((w.unmet_critical if c.n_critical[n] else w.unmet_other) * missing)
-        for e in self.free_employees:
+        for i, e in enumerate(self.free_employees):
+            if i % 50 == 0:
+                self._check_limits()
             if not self.candidates[e]:
                 continue
             daily_rest.constrain(self, e)
@@ -192,11 +206,14 @@ def solve_monolithic(
     """The baseline: one CP-SAT model with every need and every employee free (hinted with the construction)."""
     t = time.perf_counter()
     sub = SubModel(c, list(range(c.n_employees)), list(range(c.n_needs)), by_need, hint=hint, pins=pins)
+    sub.deadline = deadline
+    sub.max_variables = 20_000_000
     stats: dict[str, float | int | str] = {}
     try:
         sub.build()
-    except MemoryError:
-        stats["monolithic"] = "out of memory while building"
+    except (MemoryError, TimeoutError) as stop:
+        stats["monolithic"] = f"no model: {stop}"
+        stats["monolithic_build_s"] = round(time.perf_counter() - t, 3)
         return by_need, stats
     stats["monolithic_build_s"] = round(time.perf_counter() - t, 3)
     stats["monolithic_variables"] = len(sub.x)

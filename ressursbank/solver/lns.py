@@ -85,6 +85,24 @@ def choose_part(
     return sorted(people), sorted(needs)
 
 
+_SHARED: Compiled | None = None  # the compiled problem, inherited by forked worker processes
+
+
+def _solve_part(
+    task: tuple[list[int], list[int], list[list[int]], set[tuple[int, int]] | None, set[tuple[int, int]], float, int],
+) -> dict[int, list[int]] | None:
+    """Build and solve one part (in a worker process or in this one)."""
+    people, needs, by_need, hint, pins, seconds, seed = task
+    assert _SHARED is not None
+    sub = SubModel(_SHARED, people, needs, by_need, hint=hint, pins=pins)
+    sub.build()
+    return sub.solve(seconds, seed)
+
+
+def _units_of(c: Compiled, people: list[int], needs: list[int]) -> set[int]:
+    return {int(c.n_unit[n]) for n in needs} | {int(c.e_home[e]) for e in people}
+
+
 def improve(
     c: Compiled,
     by_need: list[list[int]],
@@ -95,33 +113,68 @@ def improve(
     pins: set[tuple[int, int]],
     progress: Callable[[int, float], None] | None = None,
 ) -> tuple[list[list[int]], dict[str, float | int | str]]:
-    """Improve ``by_need`` until ``deadline``; returns the plan and statistics."""
+    """Improve ``by_need`` until ``deadline``; returns the plan and statistics.
+
+    With ``params.processes > 1``, that many parts with disjoint people, needs and units (so that no rule links
+    them) are solved at once in forked worker processes and then accepted one by one.
+    """
+    global _SHARED
+    _SHARED = c
     rng = random.Random(params.seed)
     started = time.perf_counter()
     tried = accepted = 0
     gained = 0
     total = max(1e-9, deadline - started)
     shifts = per_employee(c, by_need)
-    while time.perf_counter() + 0.2 < deadline:
-        part = choose_part(c, by_need, rng, params, shifts)
-        if part is None:
-            continue
-        people, needs = part
-        tried += 1
-        sub = SubModel(c, people, needs, by_need, hint=hint, pins=pins)
-        sub.build()
-        left = deadline - time.perf_counter()
-        solution = sub.solve(min(params.sub_time_limit_s, left), params.seed + tried)
-        if solution is None:
-            continue
-        before = part_objective(c, by_need, people, needs, hint)
-        candidate = apply(by_need, sub, solution)
-        after = part_objective(c, candidate, people, needs, hint)
-        if after < before:
-            by_need = candidate
+    width = max(1, params.processes)
+    pool = None
+    if width > 1:
+        import multiprocessing
+
+        pool = multiprocessing.get_context("fork").Pool(width)
+    try:
+        while time.perf_counter() + 0.5 < deadline:
+            parts: list[tuple[list[int], list[int]]] = []
+            taken: set[int] = set()
+            for _ in range(4 * width):
+                if len(parts) == width:
+                    break
+                part = choose_part(c, by_need, rng, params, shifts)
+                if part is None:
+                    continue
+                units = _units_of(c, *part)
+                if units & taken:
+                    continue
+                taken |= units
+                parts.append(part)
+            if not parts:
+                continue
+            seconds = max(0.1, min(params.sub_time_limit_s, deadline - time.perf_counter() - 0.3))
+            tasks = [
+                (people, needs, by_need, hint, pins, seconds, params.seed + tried + i)
+                for i, (people, needs) in enumerate(parts)
+            ]
+            tried += len(tasks)
+            if pool is not None and len(tasks) > 1:
+                solutions = pool.map(_solve_part, tasks)
+            else:
+                solutions = [_solve_part(t) for t in tasks]
+            for (people, needs), solution in zip(parts, solutions, strict=True):
+                if solution is None:
+                    continue
+                sub = SubModel(c, people, needs, by_need, hint=hint, pins=pins)
+                before = part_objective(c, by_need, people, needs, hint)
+                candidate = apply(by_need, sub, solution)
+                after = part_objective(c, candidate, people, needs, hint)
+                if after < before:
+                    by_need = candidate
+                    accepted += 1
+                    gained += before - after
             shifts = per_employee(c, by_need)
-            accepted += 1
-            gained += before - after
             if progress is not None:
                 progress(-gained, min(1.0, (time.perf_counter() - started) / total))
+    finally:
+        if pool is not None:
+            pool.terminate()
+        _SHARED = None
     return by_need, {"lns_parts": tried, "lns_accepted": accepted, "lns_gain": gained}
