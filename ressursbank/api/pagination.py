@@ -78,4 +78,4 @@ def sort_and_page(
 
 def page_of(items: list[ItemT], total: int, params: PageParams) -> Page[ItemT]:
     """Wrap a cut page for the wire."""
-    return Page[Any](items=items, total=total, limit=params.limit, offset=params.offset)  # type: ignore[return-value]
+    return Page[Any](items=items, total=total, limit=params.limit, offset=params.offset)

@@ -22,7 +22,7 @@ from ressursbank.api.schemas import (
     check_date,
 )
 from ressursbank.api.security import require
-from ressursbank.domain import Unit
+from ressursbank.domain import Assignment, Need, Unit
 from ressursbank.services.policy import User, may_see_unit
 from ressursbank.services.queries import Snapshot
 
@@ -167,10 +167,7 @@ def check_day(day: dt.date) -> None:
         raise ProblemError(422, str(exc), title="Invalid request") from exc
 
 
-def need_public(snap: Snapshot, need: object, filled: int, lang: str) -> NeedPublic:
-    from ressursbank.domain import Need
-
-    assert isinstance(need, Need)
+def need_public(snap: Snapshot, need: Need, filled: int, lang: str) -> NeedPublic:
     return NeedPublic(
         id=need.id,
         unit_id=need.unit_id,
@@ -194,20 +191,16 @@ def get_unit_roster(
 ) -> list[AssignmentPublic]:
     """Every planned shift at the unit (own staff and people lent in), in time order."""
     visible_unit(snap, user, unit_id)
-    return [
-        AssignmentPublic(**_assignment_dict(a)) for a in sorted(snap.by_unit.get(unit_id, []), key=lambda a: a.start)
-    ]
+    return [assignment_public(a) for a in sorted(snap.by_unit.get(unit_id, []), key=lambda a: a.start)]
 
 
-def _assignment_dict(a: object) -> dict[str, object]:
-    from ressursbank.domain import Assignment
-
-    assert isinstance(a, Assignment)
-    return {
-        "employee_id": a.employee_id,
-        "need_id": a.need_id,
-        "unit_id": a.unit_id,
-        "start": a.start,
-        "end": a.end,
-        "qualification_used": a.qualification_used,
-    }
+def assignment_public(a: Assignment) -> AssignmentPublic:
+    """An assignment for the wire."""
+    return AssignmentPublic(
+        employee_id=a.employee_id,
+        need_id=a.need_id,
+        unit_id=a.unit_id,
+        start=a.start,
+        end=a.end,
+        qualification_used=a.qualification_used,
+    )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from ressursbank.api.deps import SnapshotDep, StateDep
 from ressursbank.api.pagination import Page, PageQuery, page_of, sort_and_page
 from ressursbank.api.problems import ProblemError
-from ressursbank.api.routes.organisation import _assignment_dict, check_day
+from ressursbank.api.routes.organisation import assignment_public, check_day
 from ressursbank.api.schemas import AssignmentPublic, EmployeeDetail, EmployeePublic, HeldQualificationPublic
 from ressursbank.api.security import CurrentUser, require
 from ressursbank.domain import Employee
@@ -149,4 +149,4 @@ def get_employee(
 def list_employee_assignments(employee_id: EmployeeId, snap: SnapshotDep, user: CurrentUser) -> list[AssignmentPublic]:
     """The person's planned shifts in time order."""
     visible_employee(snap, user, employee_id)
-    return [AssignmentPublic(**_assignment_dict(a)) for a in snap.person_roster(employee_id)]
+    return [assignment_public(a) for a in snap.person_roster(employee_id)]

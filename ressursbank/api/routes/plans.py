@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, status
 from ressursbank.api.deps import StateDep
 from ressursbank.api.pagination import Page, PageQuery, page_of, sort_and_page
 from ressursbank.api.problems import ProblemError
-from ressursbank.api.routes.organisation import _assignment_dict, check_day
+from ressursbank.api.routes.organisation import assignment_public, check_day
 from ressursbank.api.schemas import (
     AssignmentPublic,
     Explanation,
@@ -158,7 +158,7 @@ def list_plan_assignments(
         },
         default="start",
     )
-    return page_of([AssignmentPublic(**_assignment_dict(a)) for a in cut], total, page)
+    return page_of([assignment_public(a) for a in cut], total, page)
 
 
 @router.get("/plans/{plan_id}/diff", response_model=PlanDiffPublic)
@@ -182,8 +182,8 @@ def get_plan_diff(
     return PlanDiffPublic(
         plan_id=plan_id,
         against=against,
-        added=[AssignmentPublic(**_assignment_dict(a)) for a in diff.added[:limit]],
-        removed=[AssignmentPublic(**_assignment_dict(a)) for a in diff.removed[:limit]],
+        added=[assignment_public(a) for a in diff.added[:limit]],
+        removed=[assignment_public(a) for a in diff.removed[:limit]],
         people_changed=diff.people_changed,
     )
 
