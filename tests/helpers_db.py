@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,11 +86,49 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
-@pytest.fixture
-def db_url(empty_db_url: str) -> str:
-    """URL of a database migrated to head, on SQLite and on PostgreSQL."""
-    upgrade_to_head(empty_db_url)
-    return empty_db_url
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per session; tests get copies of it."""
+    directory = tmp_path_factory.mktemp("template")
+    upgrade_to_head(sqlite_url(directory))
+    return directory / "ressursbank.sqlite"
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_template() -> Iterator[str]:
+    """Name of a PostgreSQL database migrated to head once per session; tests get copies (CREATE ... TEMPLATE)."""
+    server = postgres_server_url()
+    with fresh_postgres_database(server) as url:
+        upgrade_to_head(url)
+        yield str(sa.engine.make_url(url).database)
+
+
+@contextlib.contextmanager
+def postgres_copy(server_url: str, template: str) -> Iterator[str]:
+    """A new database copied from ``template``; dropped afterwards."""
+    name = f"rb_test_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        yield sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh database at head, on SQLite and on PostgreSQL (copied from a template migrated once)."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("migrated_sqlite_template")
+        shutil.copyfile(template, tmp_path / "ressursbank.sqlite")
+        yield sqlite_url(tmp_path)
+        return
+    name: str = request.getfixturevalue("migrated_postgres_template")
+    with postgres_copy(postgres_server_url(), name) as url:
+        yield url
 
 
 @pytest.fixture

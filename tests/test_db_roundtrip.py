@@ -22,9 +22,15 @@ from ressursbank.domain import (
     Training,
 )
 from ressursbank.exceptions import NotFound
-from tests.helpers_db import db_url, empty_db_url, engine, rich_organisation
+from tests.helpers_db import (
+    db_url,
+    engine,
+    migrated_postgres_template,
+    migrated_sqlite_template,
+    rich_organisation,
+)
 
-__all__ = ["db_url", "empty_db_url", "engine"]
+__all__ = ["db_url", "engine", "migrated_postgres_template", "migrated_sqlite_template"]
 
 
 def test_rich_organisation_round_trips(engine: sa.Engine) -> None:

@@ -16,9 +16,15 @@ from ressursbank.domain import Need, Organisation, Problem
 from ressursbank.formats import export
 from ressursbank.formats.hr_import import EntityKind, ImportFile, empty_organisation, parse_import
 from ressursbank.services.org_io import export_to, import_paths
-from tests.helpers_db import db_url, empty_db_url, engine, rich_organisation
+from tests.helpers_db import (
+    db_url,
+    engine,
+    migrated_postgres_template,
+    migrated_sqlite_template,
+    rich_organisation,
+)
 
-__all__ = ["db_url", "empty_db_url", "engine"]
+__all__ = ["db_url", "engine", "migrated_postgres_template", "migrated_sqlite_template"]
 
 
 def _importable(problem: Problem) -> tuple[Organisation, list[Need]]:

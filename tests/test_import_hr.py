@@ -25,9 +25,14 @@ from ressursbank.formats.hr_import import (
     parse_int,
 )
 from ressursbank.services.org_io import import_files, import_paths
-from tests.helpers_db import db_url, empty_db_url, engine
+from tests.helpers_db import (
+    db_url,
+    engine,
+    migrated_postgres_template,
+    migrated_sqlite_template,
+)
 
-__all__ = ["db_url", "empty_db_url", "engine"]
+__all__ = ["db_url", "engine", "migrated_postgres_template", "migrated_sqlite_template"]
 
 DATA = Path(__file__).parent / "data" / "import"
 NB_FILES = [DATA / name for name in ("enheter.csv", "ansatte.csv", "kvalifikasjoner.csv", "behov.csv")]
