@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from ressursbank.domain.curtois import CurtoisInstance, Employee, Roster
@@ -79,8 +79,18 @@ def _blocks(worked: list[bool], value: bool) -> Iterator[tuple[int, int]]:
             start = None
 
 
-def _check_employee(instance: CurtoisInstance, employee: Employee, shifts: dict[int, str]) -> Iterator[Violation]:
-    """Yield the violations of the per-employee hard rules for one employee's valid assignments."""
+def check_employee(instance: CurtoisInstance, employee: Employee, shifts: Mapping[int, str]) -> Iterator[Violation]:
+    """Yield every violation of the per-employee hard rules by one employee's roster.
+
+    Parameters
+    ----------
+    instance
+        The benchmark instance.
+    employee
+        The employee (one of ``instance.employees``).
+    shifts
+        Day -> shift id, with known shift ids and days inside the horizon only.
+    """
     horizon = instance.horizon
     eid = employee.id
     for day in sorted(instance.days_off.get(eid, frozenset()) & shifts.keys()):
@@ -148,7 +158,7 @@ def check_curtois(instance: CurtoisInstance, roster: Roster) -> CurtoisReport:
             else:
                 mine[day] = shift
     for employee in instance.employees:
-        violations.extend(_check_employee(instance, employee, valid.get(employee.id, {})))
+        violations.extend(check_employee(instance, employee, valid.get(employee.id, {})))
     on = off = 0
     for request in instance.requests:
         worked = valid.get(request.employee, {}).get(request.day) == request.shift

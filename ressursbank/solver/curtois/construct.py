@@ -7,6 +7,7 @@ of that employee's roster (requests plus the change in cover penalties).
 
 from __future__ import annotations
 
+import random
 import time
 
 from ortools.sat.python import cp_model
@@ -14,6 +15,7 @@ from ortools.sat.python import cp_model
 from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled
 from ressursbank.solver.curtois.model import CurtoisModel
 from ressursbank.solver.curtois.objective import add_objective
+from ressursbank.solver.curtois.pattern import pattern_roster
 from ressursbank.solver.curtois.rules import post_rules
 
 _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -54,12 +56,15 @@ def roster_one(
     return m.extract(solver)
 
 
-def construct(compiled: Compiled, *, deadline: float, seed: int) -> Assignment | None:
+def construct(compiled: Compiled, *, deadline: float, seed: int, exact: bool = True) -> Assignment | None:
     """Build a lawful roster greedily, employee by employee, before ``deadline`` (a ``time.monotonic`` value).
 
-    Employees with the least freedom (fewest allowed cells) go first. Returns ``None`` when some employee
-    could not be rostered in time.
+    Employees with the least freedom (fewest allowed cells) go first. With ``exact`` each employee gets a
+    small CP-SAT model at the exact marginal cost (the pattern constructor of :mod:`.pattern` is the fallback);
+    without it, the pattern constructor goes first and CP-SAT is the fallback (for year-long instances).
+    Returns ``None`` when some employee could not be rostered in time.
     """
+    rng = random.Random(seed)
     assignment = compiled.empty()
     order = sorted(
         range(compiled.employees),
@@ -70,7 +75,18 @@ def construct(compiled: Compiled, *, deadline: float, seed: int) -> Assignment |
         if remaining <= 0:
             return None
         share = remaining / (len(order) - position)
+        result: Assignment | None = None
+        if not exact:
+            row = pattern_roster(compiled, e, assignment, rng)
+            if row is not None:
+                assignment[e] = row
+                continue
         result = roster_one(compiled, assignment, e, time_limit=min(remaining, max(0.05, share)), seed=seed)
+        if result is None and exact:
+            row = pattern_roster(compiled, e, assignment, rng)
+            if row is not None:
+                assignment[e] = row
+                continue
         if result is None:
             return None
         assignment = result

@@ -114,21 +114,26 @@ def improve(
         _Kind("block", min(n_d, 14.0), 3.0, float(n_d)),
     ]
     iterations = improvements = 0
+    last_build = 0.0
     while True:
         remaining = deadline - time.monotonic()
-        if remaining < 0.05 or (stop is not None and stop()):
+        # Building a neighbourhood costs real time on year-long instances: do not start one that cannot finish.
+        if remaining < 0.05 + last_build or (stop is not None and stop()):
             break
         found = incoming() if incoming is not None else None
         if found is not None and found[0] < best_value:
             best_value, best = found[0], [row[:] for row in found[1]]
         kind = rng.choice(kinds)
         free = _neighbourhood(kind, compiled, rng)
+        started = time.monotonic()
         m = CurtoisModel(compiled, fixed=best, free=free)
         post_rules(m)
         add_objective(m)
         m.add_hint(best)
+        last_build = time.monotonic() - started
         solver = cp_model.CpSolver()
-        limit = min(sub_time_limit, deadline - time.monotonic())
+        # A sub-problem that took long to build deserves at least as long to solve.
+        limit = min(max(sub_time_limit, last_build), deadline - time.monotonic())
         if limit < 0.05:
             break
         apply_preset(solver, "neighbourhood", time_limit=limit, workers=workers, seed=rng.randrange(1 << 30))

@@ -107,6 +107,15 @@ class CurtoisModel:
             return self.w.get((e, d), 0)
         return int(self.fixed[e][d] != OFF)
 
+    def fixed_counts(self, e: int) -> list[int]:
+        """Return, per shift type, how often employee ``e`` works it on the fixed (not free) days."""
+        counts = [0] * self.compiled.shifts
+        free = self._free_sets[e]
+        for d, s in enumerate(self.fixed[e]):
+            if s != OFF and d not in free:
+                counts[s] += 1
+        return counts
+
     # -- constraint helpers that fold constants ------------------------------------------------------------
     def add_at_most_one(self, bits: Iterable[Bit]) -> None:
         """Post 'at most one of ``bits`` is true', folding constants."""

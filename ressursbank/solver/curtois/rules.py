@@ -26,9 +26,12 @@ class Rule:
 def shift_type_cap(m: CurtoisModel, e: int, span: Span) -> None:
     """Employee ``e`` works shift type ``s`` at most ``cap[e][s]`` times."""
     c = m.compiled
+    fixed = m.fixed_counts(e)
     for s in range(c.shifts):
-        if c.caps[e][s] > 0:
-            m.add_sum(((1, m.shift(e, d, s)) for d in range(c.days)), None, c.caps[e][s])
+        cap = c.caps[e][s]
+        if cap > 0:
+            free = [(1, var) for d in span.days if (var := m.x.get((e, d, s))) is not None]
+            m.add_sum([(fixed[s], 1), *free], None, cap)
 
 
 def forbidden_succession(m: CurtoisModel, e: int, span: Span) -> None:
@@ -55,8 +58,10 @@ def total_minutes(m: CurtoisModel, e: int, span: Span) -> None:
     """The minutes worked over the horizon lie within the employee's minimum and maximum."""
     c = m.compiled
     employee = c.instance.employees[e]
-    terms = [(c.minutes[s], m.shift(e, d, s)) for d in range(c.days) for s in c.allowed[e][d]]
-    m.add_sum(terms, employee.min_total_minutes, employee.max_total_minutes)
+    fixed = m.fixed_counts(e)
+    constant = sum(c.minutes[s] * fixed[s] for s in range(c.shifts))
+    free = [(c.minutes[s], var) for d in span.days for s in c.allowed[e][d] if (var := m.x.get((e, d, s))) is not None]
+    m.add_sum([(constant, 1), *free], employee.min_total_minutes, employee.max_total_minutes)
 
 
 def max_consecutive_shifts(m: CurtoisModel, e: int, span: Span) -> None:

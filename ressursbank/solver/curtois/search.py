@@ -199,8 +199,8 @@ def solve_curtois(
     size = sum(len(cell) for row in compiled.allowed for cell in row)
     full = size <= params.full_model_max_vars
     # With a monolithic model the construction only seeds the hint, so it gets a small slice of the budget.
-    build_share = 0.1 if full else 0.35
-    best = construct(compiled, deadline=start + build_share * params.time_limit, seed=params.seed)
+    build_share = 0.1 if full else 0.6
+    best = construct(compiled, deadline=start + build_share * params.time_limit, seed=params.seed, exact=full)
     if best is not None:
         phases.append("construct")
         report("construct", compiled.objective(best), None)
