@@ -7,6 +7,7 @@ state.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ from ressursbank.services.jobs import JobRunner
 from ressursbank.services.queries import Snapshot, SnapshotCache
 from ressursbank.settings import Settings
 
+#: How long a request may reuse the answer to "which scenario and plan is current" (seconds).
+RESOLVE_SECONDS = 2.0
+
 
 @dataclass
 class AppState:
@@ -31,7 +35,8 @@ class AppState:
     session_factory: Callable[[], DbSession]
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     jobs: JobRunner | None = None
-    _org_lock: threading.Lock = field(default_factory=threading.Lock)
+    _resolve_lock: threading.Lock = field(default_factory=threading.Lock)
+    _resolved: dict[tuple[str | None, str | None], tuple[float, Snapshot]] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: Settings) -> AppState:
@@ -50,16 +55,38 @@ class AppState:
     @contextmanager
     def write(self) -> Iterator[DbSession]:
         """A session in one transaction, committed at the end unless an error escapes."""
-        with self.session_factory() as session, session.begin():
-            yield session
+        try:
+            with self.session_factory() as session, session.begin():
+                yield session
+        finally:
+            self.refresh()
 
     def snapshot(self, scenario_id: str | None = None, *, plan_id: str | None = None) -> Snapshot:
-        """The snapshot of ``scenario_id`` (default: the newest scenario) with its latest (or the given) plan."""
+        """The snapshot of ``scenario_id`` (default: the first scenario) with its latest (or the given) plan.
+
+        Which scenario and plan a request means is looked up at most every :data:`RESOLVE_SECONDS` (the
+        snapshots themselves are immutable and cached); writes through this app and finished jobs refresh at once.
+        """
+        key = (scenario_id, plan_id)
+        now = time.monotonic()
+        with self._resolve_lock:
+            hit = self._resolved.get(key)
+        if hit is not None and now - hit[0] < RESOLVE_SECONDS:
+            return hit[1]
         with self.read() as session:
-            return queries.load_snapshot(session, self.snapshots, scenario_id=scenario_id, plan_id=plan_id)
+            snap = queries.load_snapshot(session, self.snapshots, scenario_id=scenario_id, plan_id=plan_id)
+        with self._resolve_lock:
+            self._resolved[key] = (now, snap)
+        return snap
+
+    def refresh(self) -> None:
+        """Look up scenarios and latest plans again on the next request (after a write or a finished job)."""
+        with self._resolve_lock:
+            self._resolved.clear()
 
     def forget(self) -> None:
-        """Drop cached snapshots (after the organisation or a scenario changed)."""
+        """Drop every cached snapshot (after the organisation changed)."""
+        self.refresh()
         self.snapshots.clear()
 
 

@@ -154,6 +154,7 @@ class Snapshot:
         #: "Today" of the scenario: the real date inside the horizon, else the horizon's first day.
         self.today = real_today if start <= real_today < end else start
         self._lock = threading.Lock()
+        self._memo: dict[Any, Any] = {}
 
     # --- basic lookups -------------------------------------------------------------------------------------------
     @property
@@ -259,7 +260,24 @@ class Snapshot:
     def heatmap(
         self, *, group_by: str = "sector", critical_only: bool = True, weeks: int = DEFAULT_WEEKS
     ) -> list[HeatRow]:
-        """Coverage per sector (or unit) and day for the first ``weeks`` weeks of the horizon."""
+        """Coverage per sector (or unit) and day for the first ``weeks`` weeks of the horizon (computed once)."""
+        rows: list[HeatRow] = self.memo(
+            ("heatmap", group_by, critical_only, weeks),
+            lambda: self._heatmap(group_by=group_by, critical_only=critical_only, weeks=weeks),
+        )
+        return list(rows)
+
+    def memo(self, key: Any, build: Callable[[], Any]) -> Any:
+        """A value computed once per snapshot (rendered charts and the like)."""
+        with self._lock:
+            if key in self._memo:
+                return self._memo[key]
+        value = build()
+        with self._lock:
+            self._memo[key] = value
+        return value
+
+    def _heatmap(self, *, group_by: str, critical_only: bool, weeks: int) -> list[HeatRow]:
         days = self.days[: max(1, weeks) * 7]
         first, last = days[0], days[-1]
         needed: dict[tuple[str, dt.date], int] = Counter()
@@ -353,13 +371,22 @@ class Snapshot:
             units_opened=len(self.opened_unit_ids),
         )
 
+    @cached_property
+    def _coverage_by_unit(self) -> dict[str, float | None]:
+        out: dict[str, float | None] = {}
+        for unit_id, needs in self.needs_by_unit.items():
+            needed = sum(n.count for n in needs)
+            got = sum(min(n.count, self.filled.get(n.id, 0)) for n in needs)
+            out[unit_id] = None if needed == 0 else 100.0 * got / needed
+        return out
+
     def unit_coverage(self, unit_id: str) -> float | None:
-        """Share of the unit's person-shifts in the horizon that are assigned (percent)."""
-        needed = got = 0
-        for n in self.needs_by_unit.get(unit_id, []):
-            needed += n.count
-            got += min(n.count, self.filled.get(n.id, 0))
-        return None if needed == 0 else 100.0 * got / needed
+        """Share of the unit's person-shifts in the horizon that are assigned (percent); None without needs."""
+        return self._coverage_by_unit.get(unit_id)
+
+    @cached_property
+    def _status_today(self) -> dict[str, str]:
+        return {u.id: u.status_on(self.today).status.value for u in self.problem.units}
 
     # --- units ---------------------------------------------------------------------------------------------------
     def status_timeline(self, unit: Unit) -> list[StatusSpan]:
@@ -375,7 +402,7 @@ class Snapshot:
         return spans
 
     def unit_status_today(self, unit: Unit) -> str:
-        return unit.status_on(self.today).status.value
+        return self._status_today.get(unit.id) or unit.status_on(self.today).status.value
 
     def unit_needs(self, unit_id: str) -> list[NeedView]:
         return [

@@ -41,10 +41,13 @@ def overview_context(state: StateDep, scenario: str | None, lang: str, group_by:
     return {
         "snap": snap,
         "figures": snap.figures,
-        "heatmap": reports.heatmap_svg(rows, title=title, description=desc, lang=lang, labels=labels),
+        "heatmap": snap.memo(
+            ("heatmap-svg", group_by, lang),
+            lambda: reports.heatmap_svg(rows, title=title, description=desc, lang=lang, labels=labels),
+        ),
         "heat_rows": rows,
         "heat_labels": labels,
-        "gap_chart": reports.gap_bars(snap.gaps, lang),
+        "gap_chart": snap.memo(("gap-svg", lang), lambda: reports.gap_bars(snap.gaps, lang)),
         "gaps": snap.gaps[:15],
         "group_by": group_by,
         "scenario_id": snap.scenario.id if snap.scenario else "",

@@ -96,6 +96,8 @@ def page_job(request: Request, job_id: str, state: StateDep, user: Reader) -> Re
         job = get_job(session, job_id=job_id)
     if job is None:
         raise ProblemError(404, f"job {job_id!r} does not exist")
+    if not job.active:
+        state.refresh()
     return render(
         request, "partials/job.html", {"job": job, "job_seconds": job_seconds, "scenario_id": job.scenario_id}
     )

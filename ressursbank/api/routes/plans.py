@@ -95,6 +95,8 @@ def get_solve_job(job_id: JobId, state: StateDep, user: PlanReader) -> JobPublic
         job = get_job(session, job_id=job_id)
     if job is None:
         raise ProblemError(404, f"job {job_id!r} does not exist")
+    if not job.active:
+        state.refresh()  # a finished job may have stored a new plan
     return job_public(job)
 
 
