@@ -50,34 +50,34 @@ def rebalance(state: State, rng: random.Random, deadline: float) -> int:
     """
     c = state.compiled
     reach = _reach(state)
+    counts = state.counts
     moves = 0
-    stuck: set[int] = set()
     while time.perf_counter() < deadline:
-        counts = state.counts
+        # One pass: busiest first, each tries to hand one shift to the least busy who may take it at no loss.
         order = sorted(range(c.n_employees), key=lambda e: (counts[e], rng.random()))
-        busy = [e for e in reversed(order) if e not in stuck]
-        if not busy:
-            break
-        high = busy[0]
-        moved = False
-        shifts = sorted(state.shifts_of[high])
-        rng.shuffle(shifts)
-        for s in shifts:
-            gain = c.reward(s, high)
-            for low in order:
-                if counts[low] > counts[high] - 2:
-                    break
-                if c.reward(s, low) >= gain and can_take(state, s, low, reach):
-                    state.apply({s: low})
+        before = moves
+        for high in reversed(order):
+            if counts[high] < counts[order[0]] + 2 or time.perf_counter() >= deadline:
+                break
+            shifts = sorted(state.shifts_of[high])
+            rng.shuffle(shifts)
+            for s in shifts:
+                gain = c.reward(s, high)
+                skill, date = int(c.skill[s]), int(c.start_date[s])
+                target = None
+                for low in order:
+                    if counts[low] > counts[high] - 2:
+                        break
+                    # Cheap tests first (skill, a shift that same date); can_take() then asks every hard rule.
+                    if skill not in c.emp_skills[low] or date in state.on_date[low]:
+                        continue
+                    if c.reward(s, low) >= gain and can_take(state, s, low, reach):
+                        target = low
+                        break
+                if target is not None:
+                    state.apply({s: target})
                     moves += 1
-                    moved = True
                     break
-            if moved:
-                break
-        if not moved:
-            stuck.add(high)
-            if len(stuck) >= c.n_employees or counts[high] <= min(counts) + 1:
-                break
-        else:
-            stuck.clear()
+        if moves == before:
+            break
     return moves

@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 1.0
 #: Weight of sum x_i^2 in the neighbourhoods (0: minutes only; :func:`rebalance` handles the balance term).
 SQUARE = 0
+#: Weight of sum x_i^2 in the "balance" neighbourhoods (busiest and idlest employees): the exact trade-off.
+SQUARE_BALANCE = 0
 #: Seconds between two rebalancing passes.
 BALANCE_EVERY = 2.0
 
@@ -79,10 +81,10 @@ class SolveOutcome:
     improvements: int
 
 
-def _weights(u: decimal.Decimal) -> Weights:
+def _weights(u: decimal.Decimal, square: int) -> Weights:
     # One unit of sum x^2 changes U by about 1/(2U); minutes get weight 2U*10 against 10 per unit of sum x^2.
     minute = max(1, round(20 * max(float(u), 0.5)))
-    return Weights(minute=minute, square=SQUARE, unassigned=minute * 20_000)
+    return Weights(minute=minute, square=square, unassigned=minute * 20_000)
 
 
 class Neighbourhoods:
@@ -222,8 +224,8 @@ def solve_timefold(
     seed: int = 0,
     workers: int = 2,
     progress: Callable[[Progress], None] | None = None,
-    target_vars: int = 6000,
-    sub_time_limit: float = 1.0,
+    target_vars: int = 700,
+    sub_time_limit: float = 0.5,
 ) -> SolveOutcome:
     """Build a legal roster fast, then improve it by CP-SAT LNS until ``time_limit`` seconds have passed.
 
@@ -290,7 +292,7 @@ def solve_timefold(
             if now >= deadline - reserve - 0.05:
                 break
             if now >= next_balance:
-                rebalance_now(min(deadline - reserve, now + 0.5))
+                rebalance_now(min(deadline - reserve, now + 0.25))
                 next_balance = time.perf_counter() + BALANCE_EVERY
             batch = _batch(state, hoods, workers)
             if not batch:
@@ -299,7 +301,10 @@ def solve_timefold(
             for kind, lo, hi, group, free in batch:
                 # A repair only has to place unassigned shifts: without soft terms CP-SAT stops once all are
                 # placed. Otherwise the minutes are optimised; rebalance() then lowers U without losing minutes.
-                weights = Weights(0, 0, 1) if kind == "repair" else _weights(state.unfairness())
+                if kind == "repair":
+                    weights = Weights(0, 0, 1)
+                else:
+                    weights = _weights(state.unfairness(), SQUARE_BALANCE if kind == "balance" else SQUARE)
                 kept = {
                     e: [s for s in state.shifts_of[e] if not lo <= int(compiled.start_date[s]) <= hi] for e in group
                 }
