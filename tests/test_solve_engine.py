@@ -40,6 +40,15 @@ def test_tiny_demo_objective_equals_checker(tiny_covid: Problem) -> None:
     assert 0 <= result.bound <= result.objective
 
 
+def test_two_processes_stay_lawful(tiny_covid: Problem) -> None:
+    """With two worker processes (bound and parts in parallel) the plan is lawful and its objective the checker's."""
+    result = solve(tiny_covid, SolveParams.preset("fast", time_limit_s=4.0, processes=2))
+    report = check_plan(tiny_covid, result.plan)
+    assert not report.hard_violations
+    assert report.objective == result.objective
+    assert result.bound <= result.objective
+
+
 def test_progress_is_reported() -> None:
     """The progress callback sees the phases with objective, bound, gap and fraction."""
     seen: list[tuple[str, float]] = []

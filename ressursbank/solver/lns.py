@@ -51,6 +51,21 @@ def part_objective(
     return sum(terms.values())
 
 
+def _overtime_need(c: Compiled, shifts: list[list[int]], rng: random.Random) -> int:
+    """A need worked in a week where its person works overtime (the next term to reduce), else any need."""
+    for _ in range(200):
+        e = rng.randrange(c.n_employees)
+        if not shifts[e]:
+            continue
+        minutes = [0] * c.weeks
+        for n in shifts[e]:
+            minutes[int(c.n_week[n])] += int(c.n_minutes[n])
+        over = [n for n in shifts[e] if minutes[int(c.n_week[n])] > int(c.e_full[e, int(c.n_week[n])])]
+        if over:
+            return rng.choice(over)
+    return rng.randrange(c.n_needs)
+
+
 def choose_part(
     c: Compiled, by_need: list[list[int]], rng: random.Random, params: SolveParams, shifts: list[list[int]]
 ) -> tuple[list[int], list[int]] | None:
@@ -58,7 +73,7 @@ def choose_part(
     open_needs = [n for n in range(c.n_needs) if len(by_need[n]) < c.n_count[n]]
     critical = [n for n in open_needs if c.n_critical[n]]
     pool = critical or open_needs
-    seed_need = rng.choice(pool) if pool and rng.random() < 0.85 else rng.randrange(c.n_needs)
+    seed_need = rng.choice(pool) if pool and rng.random() < 0.85 else _overtime_need(c, shifts, rng)
     unit = int(c.n_unit[seed_need])
     half = max(1, params.neighbourhood_days // 2)
     day = int(c.n_day[seed_need])
