@@ -15,6 +15,7 @@ from ressursbank.db.engine import transaction
 from ressursbank.domain import Criticality, UnitKind
 from ressursbank.exceptions import ImportRejected
 from ressursbank.formats.hr_import import (
+    COLUMNS,
     EntityKind,
     ImportFile,
     empty_organisation,
@@ -181,3 +182,11 @@ def test_dates_whole_numbers_and_yes_no_read_in_both_languages() -> None:
     with pytest.raises(ValueError, match="whole number"):
         parse_int("80,5")
     assert parse_bool("ja") and parse_bool("Yes") and parse_bool("x") and not parse_bool("nei")
+
+
+def test_import_format_doc_lists_every_column() -> None:
+    """docs/import-format.md names every column in English and Norwegian (the reference cannot drift)."""
+    doc = (Path(__file__).parents[1] / "docs" / "import-format.md").read_text(encoding="utf-8")
+    for columns in COLUMNS.values():
+        for column in columns:
+            assert f"| `{column.name}` | `{column.name_nb}` |" in doc, column.name
