@@ -177,7 +177,9 @@ def main() -> None:
         f"{len(plan.assignments)} assignments ({plan_s:.0f} s to build)"
     )
     replan = bench_replan(problem, plan)
+    console.print(replan)
     cands = bench_candidates(problem, plan)
+    console.print(cands)
     whatif = bench_sweep(args.sweep_preset, args.sweep_weeks, args.sweep_time, args.processes)
 
     rows = [

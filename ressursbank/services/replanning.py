@@ -735,8 +735,12 @@ def whatif(
 
 # --- ready-made scenario changes for what-if ------------------------------------------------------------------------
 def with_absence_rate(scenario: Scenario, rate_pct: int) -> Scenario:
-    """A copy of ``scenario`` whose absence waves hit ``rate_pct`` % of the staff."""
-    events = tuple(replace(e, rate_pct=rate_pct) if isinstance(e, AbsenceWave) else e for e in scenario.events)
+    """A copy of ``scenario`` whose absence waves hit ``rate_pct`` % of the staff (0: no waves)."""
+    events = tuple(
+        replace(e, rate_pct=rate_pct) if isinstance(e, AbsenceWave) else e
+        for e in scenario.events
+        if rate_pct > 0 or not isinstance(e, AbsenceWave)
+    )
     return replace(scenario, events=events)
 
 
