@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from ressursbank.api.i18n import LANG_COOKIE, LANGUAGES, negotiate, translator
 
@@ -30,8 +30,21 @@ _ENV = Environment(
 )
 
 
-def _fmt_date(value: dt.date | dt.datetime | None, fmt: str = "%d.%m.%Y") -> str:
-    return value.strftime(fmt) if value is not None else ""
+_WEEKDAYS = {
+    "nb": ("man", "tir", "ons", "tor", "fre", "lør", "søn"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+@pass_context
+def _fmt_date(ctx: Any, value: dt.date | dt.datetime | None, fmt: str = "%d.%m.%Y") -> str:
+    """strftime with weekday names in the page's language (``%a``), not the C locale's."""
+    if value is None:
+        return ""
+    if "%a" in fmt:
+        names = _WEEKDAYS.get(str(ctx.get("lang", "nb")), _WEEKDAYS["nb"])
+        fmt = fmt.replace("%a", names[value.weekday()])
+    return value.strftime(fmt)
 
 
 def _fmt_time(value: dt.datetime | None) -> str:
@@ -45,10 +58,6 @@ def _fmt_pct(value: float | None) -> str:
 _ENV.filters["date"] = _fmt_date
 _ENV.filters["hhmm"] = _fmt_time
 _ENV.filters["pct"] = _fmt_pct
-_WEEKDAYS = {
-    "nb": ("man", "tir", "ons", "tor", "fre", "lør", "søn"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
 
 
 #: The main menu: (path, label, permission needed).

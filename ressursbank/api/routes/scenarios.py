@@ -25,6 +25,7 @@ from ressursbank.api.security import require
 from ressursbank.domain import (
     AbsenceWave,
     CloseUnits,
+    Location,
     OpenUnit,
     ReduceUnits,
     Scenario,
@@ -113,7 +114,11 @@ def build_event(body: EventCreate, snap: Snapshot) -> Any:
                 raise ProblemError(422, f"unknown area {e.area_id!r}", title="Invalid request")
             if e.unit_id in units:
                 raise ProblemError(409, f"a unit with id {e.unit_id!r} already exists")
-            sample = next((u for u in snap.organisation.units if u.area_id == e.area_id), snap.organisation.units[0])
+            in_area = [u.location for u in snap.base.units if u.area_id == e.area_id] or [
+                u.location for u in snap.base.units
+            ]
+            # A new unit is placed at the middle of its area: travel distances are then honest averages.
+            centre = Location(sum(p.lat for p in in_area) / len(in_area), sum(p.lon for p in in_area) / len(in_area))
             return OpenUnit(
                 start=e.start,
                 end=e.end,
@@ -122,7 +127,7 @@ def build_event(body: EventCreate, snap: Snapshot) -> Any:
                 name=e.name,
                 template_id=e.template_id,
                 area_id=e.area_id,
-                location=sample.location,
+                location=centre,
                 scale_pct=e.scale_pct,
             )
         if e.type == "surge":
