@@ -49,6 +49,8 @@ class Greedy:
         self.day_minutes = np.zeros(n_e, dtype=np.int64)
         self.week_minutes = np.zeros((n_e, c.weeks), dtype=np.int64)
         self.overtime = np.zeros((n_e, c.weeks), dtype=np.int64)
+        self.overtime_total = np.zeros(n_e, dtype=np.int64)
+        self.flag = np.zeros(n_e, dtype=np.bool_)
         self.gap_week = np.full(n_e, -1, dtype=np.int64)
         self.longest_gap = np.zeros(n_e, dtype=np.int64)
         self.unsocial = np.zeros(n_e, dtype=np.int64)
@@ -77,7 +79,12 @@ class Greedy:
         c = self.c
         s, t, m, b, d = int(c.n_start[n]), int(c.n_end[n]), int(c.n_minutes[n]), int(c.n_week[n]), int(c.n_day[n])
         absent = c.need_absent.get(n)
-        ok: BoolArray = np.ones(len(idx), dtype=np.bool_) if absent is None else ~np.isin(idx, absent)
+        if absent is None:
+            ok: BoolArray = np.ones(len(idx), dtype=np.bool_)
+        else:  # a scratch flag per employee is much faster than np.isin for these sizes
+            self.flag[absent] = True
+            ok = ~self.flag[idx]
+            self.flag[absent] = False
         last_end = self.last_end[idx]
         ok &= s - last_end >= self.rest[idx]
         ok &= s >= last_end
@@ -88,12 +95,16 @@ class Greedy:
         full = c.e_full[idx, b]
         new_ot = np.maximum(0, week_minutes + m - full)
         ok &= new_ot <= self.ot_week[idx]
-        overtime = self.overtime[idx]
-        ot_rest = overtime.sum(axis=1) - overtime[:, b]
+        ot_here = self.overtime[idx, b]
+        ot_rest = self.overtime_total[idx] - ot_here
         ok &= ot_rest + new_ot <= self.ot_year[idx]
-        for first in range(max(0, b - 3), min(b, max(0, c.weeks - 4)) + 1):
-            window = overtime[:, first : first + 4].sum(axis=1) - overtime[:, b]
-            ok &= window + new_ot <= self.ot_4[idx]
+        if c.weeks <= 4:  # one window: the whole horizon
+            ok &= ot_rest + new_ot <= self.ot_4[idx]
+        else:
+            overtime = self.overtime[idx]
+            for first in range(max(0, b - 3), min(b, max(0, c.weeks - 4)) + 1):
+                window = overtime[:, first : first + 4].sum(axis=1) - ot_here
+                ok &= window + new_ot <= self.ot_4[idx]
         if self.position_hard.any():
             extra = np.maximum(0, np.minimum(week_minutes + m, full) - c.e_contract[idx, b])
             ok &= ~self.position_hard[idx] | self.position_free[idx] | (extra <= 0)
@@ -182,7 +193,9 @@ class Greedy:
             self.day_minutes[e] = 0
         self.day_minutes[e] += m
         self.week_minutes[e, b] += m
+        before = int(self.overtime[e, b])
         self.overtime[e, b] = max(0, int(self.week_minutes[e, b]) - int(c.e_full[e, b]))
+        self.overtime_total[e] += int(self.overtime[e, b]) - before
         if c.n_unsocial[n]:
             self.unsocial[e] += 1
         if c.e_home[e] != u:
@@ -203,7 +216,9 @@ class Greedy:
             return
         ok = self.feasible(n, idx)
         if self.by_need[n]:
-            ok &= ~np.isin(idx, self.by_need[n])
+            self.flag[self.by_need[n]] = True
+            ok &= ~self.flag[idx]
+            self.flag[self.by_need[n]] = False
         if not ok.any():
             return
         people = idx[ok]
