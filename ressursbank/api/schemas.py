@@ -26,6 +26,39 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ProblemDetail(BaseModel):
+    """An error (RFC 9457 ``application/problem+json``); validation errors list each field in ``errors``."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, object]] | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "unit 'x' does not exist"}
+            ]
+        }
+    )
+
+
+def _problem_response(description: str) -> dict[str, object]:
+    return {"model": ProblemDetail, "description": description, "content": {"application/problem+json": {}}}
+
+
+#: The error answers every API route may give, documented once.
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: _problem_response("Not logged in (no session cookie or API token)"),
+    403: _problem_response("The role lacks the permission"),
+    404: _problem_response("Unknown id (or not visible to you)"),
+    409: _problem_response("Conflicts with the current state"),
+    413: _problem_response("Request body too large"),
+    422: _problem_response("Invalid input: wrong types, unknown fields or references, dates out of range"),
+}
+
+
 class AreaPublic(BaseModel):
     id: str
     name: str

@@ -8,8 +8,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ressursbank.api.routes import organisation, overview, people, plans, scenarios
+from ressursbank.api.schemas import PROBLEM_RESPONSES
 
-api_router = APIRouter()
+api_router = APIRouter(responses=PROBLEM_RESPONSES)
 api_router.include_router(organisation.router)
 api_router.include_router(people.router)
 api_router.include_router(scenarios.router)
