@@ -31,7 +31,7 @@ from ressursbank.checker.roster import (
 )
 from ressursbank.domain.needs import Need
 from ressursbank.domain.organisation import Criticality
-from ressursbank.domain.people import Employee
+from ressursbank.domain.people import Employee, RestrictionFlag
 from ressursbank.domain.problem import Problem
 from ressursbank.domain.rules import (
     Cohort,
@@ -266,7 +266,7 @@ def compile_problem(problem: Problem, weights: ObjectiveWeights | None = None) -
         n_class[i] = c
         class_needs[c].append(i)
 
-    restricted = [i for i, e in enumerate(employees) if e.restrictions]
+    restricted = {i: {r.flag for r in e.restrictions} for i, e in enumerate(employees) if e.restrictions}
     # a travel warning (not a hard rule) keeps people beyond the limit eligible, at a cost
     soft_travel = np.array([not params[r].travel_hard for r in e_rule_set], dtype=np.bool_)
     class_mask = np.zeros((len(class_rep), len(employees)), dtype=np.bool_)
@@ -281,8 +281,18 @@ def compile_problem(problem: Problem, weights: ObjectiveWeights | None = None) -
         u = unit_index[rep.unit_id]
         mask = qual & (distance[e_home, u] <= e_travel_limit + 1e-9)
         mask |= qual & soft_travel
+        # only flags that can bite this class need a look (covid contact, nights, working away from home)
+        is_night = need_is_night(problem, rep)
         for i in restricted:
-            if mask[i] and problem.restriction_blocks(employees[i], rep) is not None:
+            if not mask[i]:
+                continue
+            flags = restricted[i]
+            could = (
+                (rep.covid_contact and RestrictionFlag.NO_COVID_CONTACT in flags)
+                or (is_night and RestrictionFlag.NO_NIGHTS in flags)
+                or (RestrictionFlag.NO_REDEPLOYMENT in flags and e_home[i] != u)
+            )
+            if could and problem.restriction_blocks(employees[i], rep) is not None:
                 mask[i] = False
         class_mask[c] = mask
 
