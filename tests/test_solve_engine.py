@@ -89,3 +89,18 @@ def test_every_plan_passes_the_checker(positions: list[int], shifts: list[tuple[
     for a in result.plan.assignments:
         e, n = p.employee_by_id[a.employee_id], p.need_by_id[a.need_id]
         assert p.qualification_for(e, n) is not None and p.restriction_blocks(e, n) is None
+
+
+def test_pins_are_kept_and_hint_changes_counted() -> None:
+    """A pinned assignment stays even when someone else is cheaper; re-solving with the plan as hint changes
+    nothing, and the checker counts the same changes as the engine."""
+    from ressursbank.domain.plan import Pin
+
+    cheap, dear = employee("cheap", wage=250), employee("dear", wage=400)
+    p = problem([cheap, dear], [need("n0", 0), need("n1", 1)])
+    params = SolveParams.preset("fast", time_limit_s=0.5, processes=1)
+    first = solve(p, params, pins=[Pin("dear", "n0")])
+    assert ("dear", "n0") in {a.key for a in first.plan.assignments}
+    again = solve(p, params, hint=first.plan, pins=[Pin("dear", "n0")])
+    assert again.terms["changes"] == 0
+    assert check_plan(p, again.plan, hint=first.plan).terms == again.terms
