@@ -23,7 +23,7 @@ from ressursbank.formats.curtois import parse_curtois
 DATA = Path(__file__).resolve().parent / "data"
 CURTOIS_FILES = sorted((DATA / "curtois").glob("Instance*.txt"))
 FUZZ = settings(
-    max_examples=2000, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+    max_examples=1000, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
 )
 
 #: Exceptions that are clear validation errors (anything else is a crash).
@@ -113,7 +113,7 @@ EMPLOYEES_CSV = (
     "E2;Ola Nordmann;U2;80;35,5;ks-turnus;320;helse\n"
 )
 QUALIFICATIONS_CSV = "ansattnr;kode;gyldig_fra;gyldig_til;verifisert\nE2;aut.sykepleier;01.01.2010;;ja\n"
-HR_EXAMPLES = 500
+HR_EXAMPLES = 300
 BASE_FILES = {"enheter.csv": UNITS_CSV, "ansatte.csv": EMPLOYEES_CSV, "kvalifikasjoner.csv": QUALIFICATIONS_CSV}
 CELLS = st.one_of(
     TOKENS,
@@ -230,7 +230,7 @@ def test_rejected_import_stores_nothing(tmp_path: Path) -> None:
     org_io.import_files(engine=engine, files=files)
     outcomes: Counter[str] = Counter()
 
-    @settings(max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=100, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
     @given(st.one_of(csv_files(), xlsx_files()))
     def fuzz(generated: list[tuple[str, bytes]]) -> None:
         before = digest()

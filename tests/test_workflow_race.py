@@ -72,17 +72,17 @@ def _prepare(url: str) -> tuple[str, list[str], list[str], str, str]:
         hr_token = auth.create_api_token(session, user=hr, name="race")
         me_token = auth.create_api_token(session, user=me, name="race")
 
-    def offer_for(employee_id: str, tag: str) -> str:
+    def offer_for(session: repo.Session, employee_id: str, tag: str) -> str:
         start = dt.datetime.combine(DAY, dt.time(8))
         shift = Assignment(employee_id, f"race-{tag}", "home-care-001", start, start + dt.timedelta(hours=8))
-        with factory() as session, session.begin():
-            offer = workflow.create_offer(session, employee_id=employee_id, shifts=[shift], actor=hr)
-            workflow.approve_release(session, offer_id=offer.id, actor=hr, approve=True, reason="race test")
-            workflow.send_offers(session, offer_ids=[offer.id], actor=hr)
+        offer = workflow.create_offer(session, employee_id=employee_id, shifts=[shift], actor=hr)
+        workflow.approve_release(session, offer_id=offer.id, actor=hr, approve=True, reason="race test")
+        workflow.send_offers(session, offer_ids=[offer.id], actor=hr)
         return offer.id
 
-    same = [offer_for(racer.id, f"same-{i}") for i in range(RACERS)]
-    others = [offer_for(e.id, f"other-{e.id}") for e in people[1 : RACERS + 1]]
+    with factory() as session, session.begin():
+        same = [offer_for(session, racer.id, f"same-{i}") for i in range(RACERS)]
+        others = [offer_for(session, e.id, f"other-{e.id}") for e in people[1 : RACERS + 1]]
     engine.dispose()
     assert len(others) == RACERS, "the organisation has too few people for the race"
     return racer.id, same, others, me_token, hr_token
