@@ -137,6 +137,11 @@ def _weekly_bounds(c: Compiled, profiles: _Profiles, *, no_overtime: bool = Fals
 
 def lower_bound(c: Compiled) -> int:
     """A lower bound on the objective (see the module docstring)."""
+    return bound_with_coverage(c)[0]
+
+
+def bound_with_coverage(c: Compiled) -> tuple[int, int, int]:
+    """(lower bound on the objective, upper bound on places filled, upper bound on critical places filled)."""
     w = c.weights
     total_ub, critical_ub = coverage_upper_bounds(c)
     demand = int(c.n_count.sum())
@@ -168,4 +173,4 @@ def lower_bound(c: Compiled) -> int:
     filled_at_least = 0
     money = int((cheapest * c.n_count).sum()) - (unmet_critical + unmet_other) * int(cheapest.max(initial=0))
     bound += w.cost_per_ore * max(0, money) + filled_at_least
-    return bound
+    return bound, total_ub, critical_ub

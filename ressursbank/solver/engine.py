@@ -14,7 +14,7 @@ from ressursbank.checker.roster import check_plan
 from ressursbank.domain.plan import Assignment, Pin, Plan
 from ressursbank.domain.problem import Problem
 from ressursbank.result import Result, SolveStatus
-from ressursbank.solver.bound import lower_bound
+from ressursbank.solver.bound import bound_with_coverage
 from ressursbank.solver.compile import Compiled, compile_problem
 from ressursbank.solver.greedy import construct
 from ressursbank.solver.objective import evaluate
@@ -81,9 +81,9 @@ class _BoundJob:
         self.async_result = self.pool.apply_async(_bound_in_child)
         _BOUND_INPUT = None
 
-    def get(self) -> int:
+    def get(self) -> tuple[int, int, int]:
         try:
-            value: int = self.async_result.get()
+            value: tuple[int, int, int] = self.async_result.get()
             return value
         finally:
             self.pool.terminate()
@@ -92,9 +92,9 @@ class _BoundJob:
 _BOUND_INPUT: Compiled | None = None
 
 
-def _bound_in_child() -> int:
+def _bound_in_child() -> tuple[int, int, int]:
     assert _BOUND_INPUT is not None
-    return lower_bound(_BOUND_INPUT)
+    return bound_with_coverage(_BOUND_INPUT)
 
 
 def _start_bound(c: Compiled) -> _BoundJob:
@@ -133,7 +133,7 @@ def run(
     bound_job = _start_bound(c) if params.processes > 1 else None
     t = time.perf_counter()
     if params.monolithic:  # the baseline starts from nothing but the pins
-        by_need = [[] for _ in range(c.n_needs)]
+        by_need: list[list[int]] = [[] for _ in range(c.n_needs)]
         for e, n in sorted(pin_pairs):
             by_need[n].append(e)
     else:
@@ -144,7 +144,9 @@ def run(
     report("construct", sum(terms.values()), 0, 0.2)
 
     t = time.perf_counter()
-    proven = bound_job.get() if bound_job is not None else lower_bound(c)
+    proven, total_ub, critical_ub = bound_job.get() if bound_job is not None else bound_with_coverage(c)
+    stats["places_upper_bound"] = total_ub
+    stats["critical_places_upper_bound"] = critical_ub
     stats["bound_s"] = round(time.perf_counter() - t, 3)
     report("bound", sum(terms.values()), min(proven, sum(terms.values())), 0.25)
 
@@ -178,6 +180,12 @@ def run(
     stats["check_s"] = round(time.perf_counter() - t, 3)
 
     bound = min(proven, sum(terms.values()))
+    stats["places"] = int(c.n_count.sum())
+    stats["places_filled"] = sum(min(len(p), int(c.n_count[n])) for n, p in enumerate(by_need))
+    stats["critical_places"] = int(c.n_count[c.n_critical].sum())
+    stats["critical_places_filled"] = sum(
+        min(len(p), int(c.n_count[n])) for n, p in enumerate(by_need) if c.n_critical[n]
+    )
     plan = to_plan(c, by_need)
     objective = sum(terms.values())
     if hard_left:
