@@ -43,6 +43,15 @@ def one_run(preset: str, mode: str, budget: float, queue: Any) -> None:
             "preset": preset,
             "mode": mode,
             "wall_s": round(wall, 1),
+            # CPU seconds of this run and its workers: comparable when other work shares the machine
+            "cpu_s": round(
+                sum(
+                    getattr(resource.getrusage(who), field)
+                    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                    for field in ("ru_utime", "ru_stime")
+                ),
+                1,
+            ),
             # the engine forks workers (bound, parts): report the larger of this process and its children
             "peak_mib": max(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -88,6 +97,7 @@ def main() -> None:
         "preset",
         "mode",
         "wall_s",
+        "cpu_s",
         "peak_mib",
         "critical",
         "total",
@@ -103,7 +113,8 @@ def main() -> None:
     print(" | ".join(header))
     for row in rows:
         print(" | ".join(str(row.get(h, "")) for h in header))
-    with open("bench/results/asker_plan.json", "w", encoding="utf-8") as fh:
+    name = "asker_plan" if args.presets == "asker" else "plan_" + args.presets.replace(",", "_")
+    with open(f"bench/results/{name}.json", "w", encoding="utf-8") as fh:
         json.dump(rows, fh, indent=2, default=str)
 
 
