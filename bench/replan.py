@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import pickle
 import random
 import statistics
@@ -77,14 +78,15 @@ def busiest_window(plan: Plan, days: int = 3) -> tuple[str, dt.datetime, dt.date
 
 def bench_replan(problem: Problem, plan: Plan) -> dict[str, Any]:
     employee_id, start, end = busiest_window(plan)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     out = replan_plan(problem, plan, NewAbsence(employee_id, start, end))
-    took = time.perf_counter() - started
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
     report = check_plan(out.problem, out.plan)
     return {
         "employee": employee_id,
         "window": f"{start:%Y-%m-%d}..{end:%Y-%m-%d}",
         "time_s": round(took, 3),
+        "cpu_s": round(cpu, 3),
         "changed": out.changed_assignments,
         "minimum": out.minimum_changes,
         "unmet_before": out.unmet_before,
@@ -101,12 +103,15 @@ def bench_candidates(problem: Problem, plan: Plan, shifts: int = 100, seed: int 
     rng = random.Random(seed)
     sample = rng.sample(open_needs, shifts) if len(open_needs) >= shifts else rng.choices(open_needs, k=shifts)
     latencies = []
+    cpu = []
     found = []
     for need in sample:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         found.append(finder.find(need, limit=20))
         latencies.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     latencies.sort()
+    cpu.sort()
     # apply the top candidate of the first ten shifts one after another (the finder's index follows each
     # change), then let the independent checker judge the whole plan
     assignments = {a.key: a for a in plan.assignments}
@@ -131,6 +136,8 @@ def bench_candidates(problem: Problem, plan: Plan, shifts: int = 100, seed: int 
         "p50_ms": round(1000 * statistics.median(latencies), 1),
         "p95_ms": round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 1),
         "max_ms": round(1000 * latencies[-1], 1),
+        "cpu_p50_ms": round(1000 * statistics.median(cpu), 1),
+        "cpu_p95_ms": round(1000 * cpu[int(0.95 * (len(cpu) - 1))], 1),
         "mean_candidates": round(sum(len(f) for f in found) / len(found), 1),
         "applied_checked_hard": len(report.hard_violations),
         "applied": applied,
@@ -172,7 +179,9 @@ def main() -> None:
 
     console = Console()
     problem, plan, plan_s = asker_plan(args.cache, args.plan_time)
+    load = os.getloadavg()[0]
     console.print(
+        f"Load average {load:.1f} on {os.cpu_count()} cores (wall times include waiting for the CPU). "
         f"Asker plan: {len(problem.employees)} employees, {len(problem.needs)} needs, "
         f"{len(plan.assignments)} assignments ({plan_s:.0f} s to build)"
     )
@@ -183,12 +192,13 @@ def main() -> None:
     whatif = bench_sweep(args.sweep_preset, args.sweep_weeks, args.sweep_time, args.processes)
 
     rows = [
-        ("Re-plan one absence (Asker)", f"{replan['time_s']} s", "≤ 2 s"),
+        ("Re-plan one absence (Asker), wall / CPU", f"{replan['time_s']} / {replan['cpu_s']} s", "≤ 2 s"),
         ("  changed / minimum", f"{replan['changed']} / {replan['minimum']}", "≤ minimum + 1"),
         ("  unmet before -> after", f"{replan['unmet_before']} -> {replan['unmet_after']}", ""),
         ("  hard violations (checker)", str(replan["hard_violations"]), "0"),
         ("Candidates: index build (Asker)", f"{cands['index_s']} s", "once per plan"),
-        ("  100 open shifts p50 / p95", f"{cands['p50_ms']} / {cands['p95_ms']} ms", "p95 ≤ 200 ms"),
+        ("  100 open shifts p50 / p95, wall", f"{cands['p50_ms']} / {cands['p95_ms']} ms", "p95 ≤ 200 ms"),
+        ("  100 open shifts p50 / p95, CPU", f"{cands['cpu_p50_ms']} / {cands['cpu_p95_ms']} ms", "p95 ≤ 200 ms"),
         ("  max / mean candidates", f"{cands['max_ms']} ms / {cands['mean_candidates']}", ""),
         ("  applied top candidate, hard violations", str(cands["applied_checked_hard"]), "0"),
         (
@@ -212,7 +222,8 @@ def main() -> None:
         f"# bench/replan.py — {stamp}",
         "",
         f"Asker: {len(problem.employees)} employees, {len(problem.needs)} needs, {len(plan.assignments)} assignments.",
-        f"Absence: {replan['employee']} {replan['window']}.",
+        f"Absence: {replan['employee']} {replan['window']}. Load average at start {load:.1f} on {os.cpu_count()} cores:"
+        " wall times include waiting for the CPU; CPU times are this process's own.",
         "",
         "| measure | value | target |",
         "| --- | --- | --- |",

@@ -133,6 +133,7 @@ class _Shift:
     unit_id: str
     day: dt.date
     minutes: int
+    week: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +181,7 @@ class RosterIndex:
         self.covered: dict[str, int] = defaultdict(int)
         self.assigned: dict[str, set[str]] = defaultdict(set)
         self.trainings: dict[str, list[Training]] = defaultdict(list)
+        self._times: dict[str, tuple[int, int, dt.date, int]] = {}
         self._skills = {s.code: s for s in problem.organisation.trainable}
         for t in plan.trainings:
             self.trainings[t.employee_id].append(t)
@@ -196,11 +198,19 @@ class RosterIndex:
     def minute(self, moment: dt.datetime) -> int:
         return int((moment - self.origin).total_seconds() // 60)
 
+    def need_times(self, need: Need) -> tuple[int, int, dt.date, int]:
+        """``(start minute, end minute, day, week)`` of a need (cached)."""
+        found = self._times.get(need.id)
+        if found is None:
+            day = need.start.date()
+            found = (self.minute(need.start), self.minute(need.end), day, (day - self.problem.horizon_start).days // 7)
+            self._times[need.id] = found
+        return found
+
     def add(self, employee_id: str, need: Need) -> None:
         """Record that ``employee_id`` works ``need``."""
-        shift = _Shift(
-            self.minute(need.start), self.minute(need.end), need.id, need.unit_id, need.start.date(), need.minutes
-        )
+        start, end, day, week = self.need_times(need)
+        shift = _Shift(start, end, need.id, need.unit_id, day, need.minutes, week)
         roster = self.shifts[employee_id]
         keys = [(s.start, s.end, s.need_id) for s in roster]
         roster.insert(bisect.bisect(keys, (shift.start, shift.end, shift.need_id)), shift)
@@ -303,6 +313,7 @@ def blocking_rule(
     extra: frozenset[str] = frozenset(),
     relax: Relaxation = NO_RELAXATION,
     without: frozenset[str] = frozenset(),
+    static_ok: bool = False,
 ) -> Block | None:
     """The first rule that forbids ``employee`` to take ``need`` on top of their roster in ``index``, or None.
 
@@ -322,11 +333,24 @@ def blocking_rule(
         Rules relaxed (for "what would close it").
     without
         Need ids dropped from the person's roster first (what taking this shift would displace).
+    static_ok
+        The caller knows the roster-free tests (already assigned, qualification, restriction, absence) pass.
     """
+    rules = _rules(index, employee)
+    if not static_ok:
+        block = _static_block(index, rules, employee, need, extra)
+        if block is not None:
+            return block
+    return _roster_block(index, rules, employee, need, relax, without)
+
+
+def _static_block(
+    index: RosterIndex, rules: Mapping[type[Rule], Rule], employee: Employee, need: Need, extra: frozenset[str]
+) -> Block | None:
+    """The tests that do not depend on the person's other shifts."""
     problem = index.problem
     if employee.id in index.assigned.get(need.id, ()):
         return Block("assigned", None)
-    rules = _rules(index, employee)
     qual = _first(rules, QualificationValid)
     gained = extra | index.trained_codes(employee.id, need.day)
     if qual is not None and problem.qualification_for(employee, need, gained) is None:
@@ -345,32 +369,43 @@ def blocking_rule(
                 d, dt.time()
             ):
                 return Block("absence", availability)
+    return None
 
+
+def _roster_block(
+    index: RosterIndex,
+    rules: Mapping[type[Rule], Rule],
+    employee: Employee,
+    need: Need,
+    relax: Relaxation,
+    without: frozenset[str],
+) -> Block | None:
+    """The tests against the person's roster: rest, hours, overtime, travel, own critical service, cohort."""
+    problem = index.problem
     roster = index.roster(employee.id)
     if without:
         roster = [s for s in roster if s.need_id not in without]
-    start, end = index.minute(need.start), index.minute(need.end)
+    start, end, day, week = index.need_times(need)
     one = _first(rules, OneShiftAtATime)
     daily = _first(rules, DailyRest)
     rest = round(daily.min_hours * 60) if isinstance(daily, DailyRest) else 0
+    per_day = need.minutes
+    per_week = [0] * index.weeks
+    per_week[week] = need.minutes
     for s in roster:
+        per_week[s.week] += s.minutes
+        if s.day == day:
+            per_day += s.minutes
         if s.end <= start - rest or s.start >= end + rest:
             continue  # far enough away for both rules
-        before = (s.start, s.end, s.need_id) <= (start, end, need.id)
-        gap = start - s.end if before else s.start - end
         if s.start < end and start < s.end:
             if one is not None:
                 return Block("one-shift", one)
-        elif daily is not None and 0 <= gap < rest:
+            continue
+        before = (s.start, s.end, s.need_id) <= (start, end, need.id)
+        gap = start - s.end if before else s.start - end
+        if daily is not None and 0 <= gap < rest:
             return Block("daily-rest", daily)
-
-    day = need.start.date()
-    week = (day - problem.horizon_start).days // 7
-    per_day = need.minutes + sum(s.minutes for s in roster if s.day == day)
-    per_week = [0] * index.weeks
-    for s in roster:
-        per_week[(s.day - problem.horizon_start).days // 7] += s.minutes
-    per_week[week] += need.minutes
     max_day = _first(rules, MaxHoursPerDay)
     if isinstance(max_day, MaxHoursPerDay) and per_day > round(max_day.max_hours * 60):
         return Block("max-day", max_day)

@@ -60,6 +60,7 @@ def test_scenario_changes_are_copies() -> None:
     assert base.events == events
     assert {e.rate_pct for e in absent.events if isinstance(e, AbsenceWave)} == {40}
     assert not [e for e in with_absence_rate(base, 0).events if isinstance(e, AbsenceWave)]
+    assert not [e for e in with_surge(base, 100).events if isinstance(e, Surge)]
     assert {e.factor_pct for e in with_surge(base, 200).events if isinstance(e, Surge)} == {200}
     opened = with_open_kinds(base, ["kindergarten"])
     assert all("kindergarten" not in [k.value for k in e.kinds] for e in opened.events if isinstance(e, CloseUnits))

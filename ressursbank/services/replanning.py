@@ -745,8 +745,12 @@ def with_absence_rate(scenario: Scenario, rate_pct: int) -> Scenario:
 
 
 def with_surge(scenario: Scenario, factor_pct: int) -> Scenario:
-    """A copy of ``scenario`` whose surges scale needs by ``factor_pct`` %."""
-    events = tuple(replace(e, factor_pct=factor_pct) if isinstance(e, Surge) else e for e in scenario.events)
+    """A copy of ``scenario`` whose surges scale needs by ``factor_pct`` % (100 or less: no surges)."""
+    events = tuple(
+        replace(e, factor_pct=factor_pct) if isinstance(e, Surge) else e
+        for e in scenario.events
+        if factor_pct > 100 or not isinstance(e, Surge)
+    )
     return replace(scenario, events=events)
 
 

@@ -232,15 +232,19 @@ class CandidateFinder:
             self.by_home[e.home_unit_id].append(e)
         self._terms: dict[str, tuple[int, int, int]] = {}
         self._facts: dict[tuple[str, str], _NeedFacts] = {}
+        #: need id -> leaving it open breaks someone's "own critical service first" (cleared on every change)
+        self._breaks: dict[str, bool] = {}
 
     # --- incremental updates (re-planning applies its choices here) ---
     def assign(self, employee_id: str, need: Need) -> None:
         self.index.add(employee_id, need)
         self._terms.pop(employee_id, None)
+        self._breaks.clear()
 
     def unassign(self, employee_id: str, need_id: str) -> None:
         self.index.remove(employee_id, need_id)
         self._terms.pop(employee_id, None)
+        self._breaks.clear()
 
     def roster_needs(self, employee_id: str) -> list[Need]:
         needs = self.problem.need_by_id
@@ -352,7 +356,7 @@ class CandidateFinder:
             At most this many.
         displace
             Also offer people who would leave one other (unpinned) shift, when the free people are fewer than
-            ``limit``.
+            ``limit`` (the nearest ones first; see the comment in the code).
         exclude
             Employee ids never to propose (e.g. who declined this shift).
         """
@@ -367,16 +371,24 @@ class CandidateFinder:
                 priced.append((*self._delta(e, need, ())[:2], e.id, ()))
             elif displace and block.kind in _DISPLACEABLE:
                 displaceable.append(e)
-        # Displacing someone is the fallback: only when the free people are not enough for the list.
-        if len(priced) < limit:
-            breaks: dict[str, bool] = {}
+        # Displacing someone is the fallback, only when the free people are not enough for the list. The people
+        # nearest the unit are tried first (moves and travel dominate the price), and the search stops once it has
+        # twice as many as the list still needs: the ranking among displacements is over those.
+        wanted = limit - len(priced)
+        if wanted > 0:
+            problem = self.problem
+            displaceable.sort(key=lambda e: (problem.distance_km(e.home_unit_id, need.unit_id), e.id))
+            displacing = 0
             for e in displaceable:
+                if displacing >= 2 * wanted:
+                    break
                 for other in self._conflicts(e.id, need):
-                    if blocking_rule(self.index, e, need, without=frozenset((other,))) is None:
-                        if other not in breaks:
-                            breaks[other] = self._breaks_home_first(self.problem.need_by_id[other])
-                        if not breaks[other]:
+                    if blocking_rule(self.index, e, need, without=frozenset((other,)), static_ok=True) is None:
+                        if other not in self._breaks:
+                            self._breaks[other] = self._breaks_home_first(problem.need_by_id[other])
+                        if not self._breaks[other]:
                             priced.append((*self._delta(e, need, (other,))[:2], e.id, (other,)))
+                            displacing += 1
                         break
         priced.sort()
         employees = self.problem.employee_by_id
