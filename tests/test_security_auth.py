@@ -242,3 +242,36 @@ def test_ensure_demo_users_is_idempotent(tmp_path: Path) -> None:
     assert {role for _, _, role in first} == {r.value for r in Role}
     with factory() as session, session.begin():
         assert auth.authenticate(session, username="leder", password="demo").role is Role.MANAGER
+
+
+def test_hr_administers_accounts_and_access_changes_end_sessions(tmp_path: Path) -> None:
+    """HR creates an account, changes its role (its session ends) and cannot demote itself; others get 403."""
+    factory = sqlite_factory(tmp_path)
+    hr = make_user(factory, Role.HR)
+    manager = make_user(factory, Role.MANAGER)
+    client = TestClient(small_app(factory))
+    admin = bearer_for(factory, hr)
+    body = {
+        "username": "kari",
+        "display_name": "Kari",
+        "role": "employee",
+        "password": "a-long-password",
+        "employee_id": "E1",
+    }
+    created = client.post("/api/users", json=body, headers=admin)
+    assert created.status_code == 201 and created.json()["user"]["employee_id"] == "E1"
+    assert client.post("/api/users", json={**body, "password": "short"}, headers=admin).status_code == 422
+    assert (
+        client.post("/api/users", json={**body, "username": "other"}, headers=bearer_for(factory, manager)).status_code
+        == 403
+    )
+    kari = TestClient(client.app)
+    kari.post("/api/auth/login", json={"username": "kari", "password": "a-long-password"})
+    assert kari.get("/api/auth/me").status_code == 200
+    user_id = created.json()["user"]["id"]
+    changed = client.patch(f"/api/users/{user_id}", json={"role": "manager", "unit_ids": ["u1"]}, headers=admin)
+    assert changed.json()["user"]["role"] == "manager"
+    assert kari.get("/api/auth/me").status_code == 401
+    assert client.patch(f"/api/users/{hr.id}", json={"role": "employee"}, headers=admin).status_code == 403
+    assert client.patch("/api/users/999", json={"disabled": True}, headers=admin).status_code == 404
+    assert len(client.get("/api/users", headers=admin).json()) == 3

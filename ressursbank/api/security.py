@@ -185,7 +185,9 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        secret = await anyio.to_thread.run_sync(_secret, self.fastapi_app)
+        secret: bytes | None = getattr(self.fastapi_app.state, "security_secret", None)
+        if secret is None:  # first request only: the key may have to be read or created in the database
+            secret = await anyio.to_thread.run_sync(_secret, self.fastapi_app)
         cookie = _cookie(headers, CSRF_COOKIE)
         new_cookie = None
         if cookie is None or len(cookie) < 20 or len(cookie) > 100:

@@ -385,3 +385,84 @@ def ensure_demo_users(session: repo.Session, bindings: DemoBindings | None = Non
         out.append((username, password, role.value))
     session.flush()
     return out
+
+
+# --- administration -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An account as an administrator sees it (never the password hash)."""
+
+    user: User
+    disabled: bool
+    sso: bool
+    locked_until: dt.datetime | None
+    last_login_at: dt.datetime | None
+
+
+def list_accounts(session: repo.Session) -> list[Account]:
+    """Every account, oldest first."""
+    return [
+        Account(to_user(r), r.disabled, r.oidc_subject is not None, r.locked_until, r.last_login_at)
+        for r in repo.all_users(session)
+    ]
+
+
+def update_account(
+    session: repo.Session,
+    *,
+    user_id: int,
+    actor: User,
+    role: Role | str | None = None,
+    employee_id: str | None = None,
+    unit_ids: Iterable[str] | None = None,
+    disabled: bool | None = None,
+    unlock: bool = False,
+) -> Account:
+    """Change an account's role, binding, units or state; a change of access ends the account's sessions.
+
+    Raises
+    ------
+    LookupError
+        No such account.
+    PermissionDenied
+        The actor tries to change their own role or disable themselves (lock-out protection).
+    """
+    from ressursbank.exceptions import PermissionDenied
+
+    row = repo.user_by_id(session, user_id)
+    if row is None:
+        raise LookupError(f"no account {user_id}")
+    if user_id == actor.id and (role is not None or disabled):
+        raise PermissionDenied("you cannot change your own role or disable yourself")
+    changed: list[str] = []
+    if role is not None and Role(role).value != row.role:
+        row.role = Role(role).value
+        changed.append("role")
+    if employee_id is not None and (employee_id or None) != row.employee_id:
+        row.employee_id = employee_id or None
+        changed.append("employee_id")
+    if unit_ids is not None and sorted(set(unit_ids)) != sorted(row.unit_ids or []):
+        row.unit_ids = sorted(set(unit_ids))
+        changed.append("unit_ids")
+    if disabled is not None and disabled != row.disabled:
+        row.disabled = disabled
+        changed.append("disabled")
+    if unlock and (row.locked_until is not None or row.failed_logins):
+        row.locked_until, row.failed_logins = None, 0
+        changed.append("locked_until")
+    if changed:
+        if set(changed) - {"locked_until"}:
+            repo.delete_sessions_of(session, user_id)
+        audit.record(
+            session,
+            actor=actor,
+            action="user.update",
+            subject_type="user",
+            subject_id=str(user_id),
+            person_id=row.employee_id,
+            fields=changed,
+        )
+    session.flush()
+    return Account(to_user(row), row.disabled, row.oidc_subject is not None, row.locked_until, row.last_login_at)

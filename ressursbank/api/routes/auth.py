@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Path as FastApiPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -18,11 +20,12 @@ from ressursbank.api.security import (
     OptionalUser,
     check_login_rate,
     cookie_secure,
+    require,
     security_transaction,
 )
 from ressursbank.api.templating import render
 from ressursbank.services import audit, auth, oidc
-from ressursbank.services.policy import User, permissions_of
+from ressursbank.services.policy import Permission, Role, User, permissions_of
 
 router = APIRouter(tags=["auth"])
 
@@ -242,8 +245,6 @@ def api_me(user: CurrentUser) -> UserPublic:
 @router.post("/api/auth/tokens", response_model=TokenCreated, status_code=201, operation_id="auth_create_token")
 def api_create_token(request: Request, user: CurrentUser, body: TokenBody) -> TokenCreated:
     """Create an API token acting as yourself (``Authorization: Bearer <token>``); shown once."""
-    import datetime as dt
-
     with security_transaction(request.app) as session:
         token = auth.create_api_token(
             session, user=user, name=body.name, valid_for=dt.timedelta(days=body.days) if body.days else None
@@ -314,3 +315,104 @@ def oidc_callback(
     response.delete_cookie(OIDC_COOKIE, path="/login/oidc")
     _set_session_cookie(request, response, token)
     return response
+
+
+# --- account administration (HR) -----------------------------------------------------------------------------
+
+Admin = Annotated[User, Depends(require(Permission.ADMIN))]
+UserId = Annotated[int, FastApiPath(ge=1, le=2_000_000_000)]
+
+
+class AccountPublic(BaseModel):
+    """An account: who, which role and scope, and its state (never a password hash)."""
+
+    user: UserPublic
+    disabled: bool
+    sso: bool
+    locked_until: dt.datetime | None
+    last_login_at: dt.datetime | None
+
+
+class AccountCreate(BaseModel):
+    """A new account: a password (at least 12 characters) and/or an OpenID Connect subject."""
+
+    username: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._@-]+$", examples=["kari.nordmann"])
+    display_name: str = Field(min_length=1, max_length=200)
+    role: Role
+    password: str | None = Field(default=None, min_length=12, max_length=1000)
+    oidc_subject: str | None = Field(default=None, min_length=1, max_length=300)
+    employee_id: str | None = Field(default=None, max_length=120)
+    unit_ids: list[str] = Field(default_factory=list, max_length=500)
+
+
+class AccountUpdate(BaseModel):
+    """What to change on an account; fields left out stay as they are."""
+
+    role: Role | None = None
+    employee_id: str | None = Field(default=None, max_length=120)
+    unit_ids: list[str] | None = Field(default=None, max_length=500)
+    disabled: bool | None = None
+    unlock: bool = False
+
+
+def _account(account: auth.Account) -> AccountPublic:
+    return AccountPublic(
+        user=_public(account.user),
+        disabled=account.disabled,
+        sso=account.sso,
+        locked_until=account.locked_until,
+        last_login_at=account.last_login_at,
+    )
+
+
+@router.get("/api/users", response_model=list[AccountPublic], operation_id="list_accounts")
+def list_accounts(request: Request, user: Admin) -> list[AccountPublic]:
+    """Every account with its role, scope and state."""
+    with security_transaction(request.app) as session:
+        return [_account(a) for a in auth.list_accounts(session)]
+
+
+@router.post("/api/users", response_model=AccountPublic, status_code=201, operation_id="create_account")
+def create_account(request: Request, user: Admin, body: AccountCreate) -> AccountPublic:
+    """Create an account (logged)."""
+    if body.password is None and body.oidc_subject is None:
+        raise ProblemError(422, "give a password or an OIDC subject / oppgi passord eller OIDC-subjekt")
+    issuer = oidc.load_config().issuer if body.oidc_subject and oidc.configured() else None
+    try:
+        with security_transaction(request.app) as session:
+            created = auth.create_user(
+                session,
+                username=body.username,
+                display_name=body.display_name,
+                role=body.role,
+                password=body.password,
+                employee_id=body.employee_id,
+                unit_ids=body.unit_ids,
+                oidc_issuer=issuer,
+                oidc_subject=body.oidc_subject,
+                actor=user,
+            )
+            (account,) = [a for a in auth.list_accounts(session) if a.user.id == created.id]
+    except ValueError as exc:
+        raise ProblemError(422, str(exc), title="Invalid request") from exc
+    return _account(account)
+
+
+@router.patch("/api/users/{user_id}", response_model=AccountPublic, operation_id="update_account")
+def update_account(request: Request, user_id: UserId, user: Admin, body: AccountUpdate) -> AccountPublic:
+    """Change role, employee binding, units or state; changing access ends the account's sessions (logged)."""
+    try:
+        with security_transaction(request.app) as session:
+            account = auth.update_account(
+                session,
+                user_id=user_id,
+                actor=user,
+                role=body.role,
+                employee_id=body.employee_id,
+                unit_ids=body.unit_ids,
+                disabled=body.disabled,
+                unlock=body.unlock,
+            )
+    except LookupError as exc:
+        raise ProblemError(404, f"no account {user_id} / ingen konto {user_id}") from exc
+    return _account(account)
