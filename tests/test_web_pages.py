@@ -49,6 +49,33 @@ def test_every_hr_page_renders_without_inline_script(client: TestClient) -> None
         assert not re.search(r"\son[a-z]+=\"", html), path
 
 
+def test_open_shift_ranks_candidates_and_offers(client: TestClient) -> None:
+    """From a unit's open shift, HR sees ranked lawful candidates with reasons and cost, and can offer the shift."""
+    login(client, "hr")
+    unit = client.get("/units/koronapoliklinikk").text
+    links = [
+        link.replace("&amp;", "&") for link in re.findall(r'href="(/units/koronapoliklinikk/open-shift[^"]+)"', unit)
+    ]
+    assert links, "the unit page links its open shifts to their candidates"
+    page = next(p for p in (client.get(link) for link in links[:6]) if 'id="candidates"' in p.text)
+    assert page.status_code == 200
+    ids = re.findall(r'name="employee_ids" value="([^"]+)"', page.text)
+    assert ids and "kr" not in ids[0]
+    need_id = re.search(r'name="need_id" value="([^"]+)"', page.text)
+    assert need_id
+    answer = client.post(
+        "/units/koronapoliklinikk/open-shift",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "scenario": SCENARIO,
+            "need_id": need_id.group(1),
+            "employee_ids": ids[:1],
+        },
+    )
+    assert answer.status_code == 200 and 'class="flash"' in answer.text
+    assert client.get("/units/koronapoliklinikk/open-shift?need_id=nope").status_code == 404
+
+
 def test_bokmal_default_english_by_choice(client: TestClient) -> None:
     """Bokmål is the default; ?lang=en switches and is remembered in a cookie."""
     login(client, "hr")

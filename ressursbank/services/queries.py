@@ -512,7 +512,25 @@ class Snapshot:
 
     # --- explanations --------------------------------------------------------------------------------------------
     def why(self, assignment: Assignment, lang: str) -> list[str]:
-        """Plain reasons this person fits this shift, from the facts the planner weighs (never a restriction)."""
+        """Plain reasons this person fits this shift (the engine's explanation; never a restriction)."""
+        key = ("why", assignment.key, lang)
+        with self._lock:
+            hit = self._memo.get(key)
+        if hit is not None:
+            return list(hit)
+        try:
+            from ressursbank.explain import explain_assignment
+
+            explained = explain_assignment(self.problem, assignment)
+            index = 0 if lang == "nb" else 1
+            reasons = [pair[index] for pair in explained.reasons]
+        except (KeyError, LookupError, ValueError):  # an assignment outside this problem: say what we can
+            reasons = self._why_fallback(assignment, lang)
+        with self._lock:
+            self._memo[key] = reasons
+        return list(reasons)
+
+    def _why_fallback(self, assignment: Assignment, lang: str) -> list[str]:
         emp = self.employee(assignment.employee_id)
         need = self.problem.need_by_id.get(assignment.need_id)
         if emp is None or need is None:

@@ -159,6 +159,7 @@ def page_unit(
             "coverage": snap.unit_coverage(unit_id),
             "scenario_id": snap.scenario.id if snap.scenario else "",
             "can_see_people": can(user, "people:read"),
+            "can_plan": can(user, "plan:write"),
             "lang": lang,
         },
     )

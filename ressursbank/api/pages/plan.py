@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ressursbank.api.deps import ScenarioQuery, StateDep
@@ -152,3 +152,99 @@ def page_override(
         )
     _ = run
     return RedirectResponse(f"/plan?scenario={scenario}", status_code=303)
+
+
+# --- open shift: ranked candidates from the engine --------------------------------------------------------------------
+@router.get("/units/{unit_id}/open-shift", response_class=HTMLResponse, name="page_open_shift")
+def page_open_shift(
+    request: Request,
+    unit_id: str,
+    state: StateDep,
+    user: Writer,
+    need_id: Annotated[str, Query(max_length=200)],
+    scenario: ScenarioQuery = None,
+) -> Response:
+    """An uncovered shift and the people who can lawfully take it, ranked, with reasons and cost."""
+    from ressursbank.services import replanning
+
+    snap = state.snapshot(scenario)
+    need = snap.problem.need_by_id.get(need_id)
+    if need is None or need.unit_id != unit_id or snap.scenario is None:
+        raise ProblemError(404, f"unit {unit_id!r} has no shift {need_id!r} in this scenario")
+    lang = negotiate(request)
+    error = ""
+    candidates: list[Any] = []
+    with state.read() as session:
+        try:
+            _, candidates = replanning.candidates(
+                session,
+                scenario_id=snap.scenario.id,
+                unit_id=unit_id,
+                start=need.start,
+                end=need.end,
+                qualification=need.requirement.codes[0] if need.requirement.codes else "",
+                limit=20,
+            )
+        except LookupError as exc:
+            error = str(exc)
+    unit = snap.unit(unit_id)
+    return render(
+        request,
+        "pages/open_shift.html",
+        {
+            "title": "Ledig vakt" if lang == "nb" else "Open shift",
+            "snap": snap,
+            "unit": unit,
+            "need": need,
+            "filled": snap.filled.get(need.id, 0),
+            "requirement": snap.requirement_label(need, lang),
+            "candidates": candidates,
+            "error": error,
+            "scenario_id": snap.scenario.id,
+            "flash": request.query_params.get("msg", "")[:300],
+        },
+    )
+
+
+@router.post("/units/{unit_id}/open-shift", response_class=HTMLResponse, name="page_offer_open_shift")
+async def page_offer_open_shift(request: Request, unit_id: str, state: StateDep, user: Writer) -> Response:
+    """Offer the open shift to the chosen candidates (one offer each, sent at once)."""
+    from ressursbank.exceptions import Conflict, PermissionDenied
+    from ressursbank.services import workflow
+
+    form = await request.form()
+    scenario = str(form.get("scenario", ""))[:120]
+    need_id = str(form.get("need_id", ""))[:200]
+    chosen = [str(v) for v in form.getlist("employee_ids")][:20]
+    snap = state.snapshot(scenario or None)
+    need = snap.problem.need_by_id.get(need_id)
+    if need is None or need.unit_id != unit_id:
+        raise ProblemError(404, f"unit {unit_id!r} has no shift {need_id!r}")
+    lang = negotiate(request)
+    back = f"/units/{unit_id}/open-shift?scenario={scenario}&need_id={need_id}"
+    if not chosen:
+        return RedirectResponse(back + "&msg=" + ("Velg minst én person." if lang == "nb" else "Choose someone."), 303)
+    try:
+        with state.write() as session:
+            offers = [
+                workflow.create_offer(
+                    session,
+                    employee_id=emp,
+                    shifts=[Assignment(emp, need.id, unit_id, need.start, need.end, "")],
+                    actor=user,
+                    plan_id=snap.plan_id,
+                )
+                for emp in chosen
+                if snap.employee(emp) is not None
+            ]
+            released = [o.id for o in offers if o.release_status in workflow.RELEASED]
+            sent = workflow.send_offers(session, offer_ids=released, actor=user) if released else []
+    except (Conflict, PermissionDenied) as exc:
+        return RedirectResponse(back + "&msg=" + str(exc)[:250], 303)
+    waiting = len(offers) - len(sent)
+    msg = (
+        f"{len(sent)} tilbud sendt, {waiting} venter på frigivelse."
+        if lang == "nb"
+        else f"{len(sent)} offers sent, {waiting} wait for release."
+    )
+    return RedirectResponse(back + "&msg=" + msg, 303)
