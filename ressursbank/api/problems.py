@@ -51,6 +51,8 @@ def problem_body(status: int, detail: str, *, title: str | None = None, **extra:
 def _wants_html(request: Request) -> bool:
     if request.url.path.startswith("/api/"):
         return False
+    if request.headers.get("hx-request") == "true":
+        return True
     accept = request.headers.get("accept", "")
     return "text/html" in accept and "application/json" not in accept
 

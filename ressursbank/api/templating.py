@@ -71,6 +71,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/approvals", "Loan approval", "offers:approve"),
     ("/whatif", "What-if", "scenario:write"),
     ("/me", "My page", "offers:answer"),
+    ("/audit", "Audit log", "audit:read"),
 )
 
 
