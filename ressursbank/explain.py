@@ -176,19 +176,26 @@ class RosterIndex:
     def __init__(self, problem: Problem, plan: Plan) -> None:
         self.problem = problem
         self.origin = dt.datetime.combine(problem.horizon_start, dt.time(0, 0))
+        self._times: dict[str, tuple[int, int, dt.date, int]] = {}
         self.weeks = (problem.horizon_days + 6) // 7
         self.shifts: dict[str, list[_Shift]] = defaultdict(list)
         self.covered: dict[str, int] = defaultdict(int)
         self.assigned: dict[str, set[str]] = defaultdict(set)
         self.trainings: dict[str, list[Training]] = defaultdict(list)
-        self._times: dict[str, tuple[int, int, dt.date, int]] = {}
         self._skills = {s.code: s for s in problem.organisation.trainable}
         for t in plan.trainings:
             self.trainings[t.employee_id].append(t)
         needs = problem.need_by_id
+        employees = problem.employee_by_id
         for a in plan.assignments:
-            if a.need_id in needs and a.employee_id in problem.employee_by_id:
-                self.add(a.employee_id, needs[a.need_id])
+            need = needs.get(a.need_id)
+            if need is not None and a.employee_id in employees:
+                start, end, day, week = self.need_times(need)
+                self.shifts[a.employee_id].append(_Shift(start, end, need.id, need.unit_id, day, need.minutes, week))
+                self.covered[need.id] += 1
+                self.assigned[need.id].add(a.employee_id)
+        for roster in self.shifts.values():
+            roster.sort(key=lambda s: (s.start, s.end, s.need_id))
         self.rules_cache: dict[str, dict[type[Rule], Rule]] = {}
         self._critical_by_unit_day: dict[tuple[str, dt.date], list[Need]] = defaultdict(list)
         for n in problem.needs:

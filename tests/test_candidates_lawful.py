@@ -147,3 +147,17 @@ def test_employee_terms_match_the_checker_for_one_person() -> None:
         expected = report.objective - report.terms["unmet_critical"] - report.terms["unmet_other"]
         needs = [p.need_by_id[a.need_id] for a in mine.assignments]
         assert employee_terms(p, e, needs, w) == expected
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pruned_ranking_equals_pricing_everyone(seed: int) -> None:
+    """The bound-pruned search returns exactly the best people that pricing every lawful person would."""
+    p, plan = _random_instance(seed)
+    finder = CandidateFinder(p, plan)
+    for n in p.needs:
+        if finder.index.missing(n) == 0:
+            continue
+        lawful = [e for e in p.employees if blocking_rule(finder.index, e, n) is None]
+        everyone = sorted((finder.delta(e, n), e.id) for e in lawful)[:2]
+        found = finder.find(n, limit=2, displace=False)
+        assert [(c.objective_delta, c.employee_id) for c in found] == everyone

@@ -14,6 +14,7 @@ unit pair; one query then looks at the qualified people only.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -232,6 +233,7 @@ class CandidateFinder:
             self.by_home[e.home_unit_id].append(e)
         self._terms: dict[str, tuple[int, int, int]] = {}
         self._facts: dict[tuple[str, str], _NeedFacts] = {}
+        self._distances: dict[tuple[str, str], float] = {}
         #: need id -> leaving it open breaks someone's "own critical service first" (cleared on every change)
         self._breaks: dict[str, bool] = {}
 
@@ -269,6 +271,14 @@ class CandidateFinder:
                 for e in self.by_code.get(held, ()):
                     seen[e.id] = e
         return list(seen.values())
+
+    def _km(self, unit_a: str, unit_b: str) -> float:
+        """Distance between two units (cached per pair)."""
+        key = (unit_a, unit_b)
+        found = self._distances.get(key)
+        if found is None:
+            found = self._distances[key] = self.problem.distance_km(unit_a, unit_b)
+        return found
 
     def pool_for_course(self, skill: TrainableSkill) -> list[Employee]:
         """Everyone who meets a prerequisite of ``skill``'s course (everyone when it has none)."""
@@ -361,14 +371,33 @@ class CandidateFinder:
             Employee ids never to propose (e.g. who declined this shift).
         """
         excluded = set(exclude)
+        problem = self.problem
+        w = self.weights
+        # A lower bound of each person's objective change (unmet need filled, one change, travel, the shift's
+        # wage; every other term can only grow): people are tested cheapest bound first, and the search stops
+        # when the bound passes the ``limit``-th best exact price. The ranking stays exact.
+        base = w.change - (self._unmet_weight(need) if self.index.missing(need) > 0 else 0)
+
+        def lower(e: Employee) -> int:
+            bound = base + w.cost_per_ore * shift_wage_ore(e, need.minutes)
+            if e.home_unit_id != need.unit_id:
+                bound += w.travel_per_km * travel_km(self._km(e.home_unit_id, need.unit_id))
+            return bound
+
+        ordered = sorted(((lower(e), e.id, e) for e in self.pool(need) if e.id not in excluded), key=lambda t: t[:2])
         priced: list[tuple[int, int, str, tuple[str, ...]]] = []
+        best: list[int] = []  # max-heap (negated) of the ``limit`` best exact prices so far
         displaceable: list[Employee] = []
-        for e in self.pool(need):
-            if e.id in excluded:
-                continue
+        for bound, _, e in ordered:
+            if len(best) >= limit and bound > -best[0]:
+                break
             block = blocking_rule(self.index, e, need)
             if block is None:
-                priced.append((*self._delta(e, need, ())[:2], e.id, ()))
+                delta, pay, _ot = self._delta(e, need, ())
+                priced.append((delta, pay, e.id, ()))
+                heapq.heappush(best, -delta)
+                if len(best) > limit:
+                    heapq.heappop(best)
             elif displace and block.kind in _DISPLACEABLE:
                 displaceable.append(e)
         # Displacing someone is the fallback, only when the free people are not enough for the list. The people
@@ -376,8 +405,7 @@ class CandidateFinder:
         # twice as many as the list still needs: the ranking among displacements is over those.
         wanted = limit - len(priced)
         if wanted > 0:
-            problem = self.problem
-            displaceable.sort(key=lambda e: (problem.distance_km(e.home_unit_id, need.unit_id), e.id))
+            displaceable.sort(key=lambda e: (self._km(e.home_unit_id, need.unit_id), e.id))
             displacing = 0
             for e in displaceable:
                 if displacing >= 2 * wanted:
