@@ -8,6 +8,8 @@ from dataclasses import replace
 from ressursbank.domain.plan import Plan
 from ressursbank.domain.problem import Problem
 from ressursbank.domain.rules import ObjectiveWeights
+from ressursbank.services.replanning import plan_with_training
+from ressursbank.solve import SolveParams
 from ressursbank.solver.training import plan_training
 from tests.helpers_replan import TRACING, checked, employee, need, plan_of, problem, tracing_need
 
@@ -84,3 +86,13 @@ def test_prerequisites_and_capacity_are_respected() -> None:
     assert set(taught) == {"a", "b"}
     assert len(set(taught.values())) == 2
     assert checked(outcome.problem, outcome.plan).is_lawful
+
+
+def test_the_engine_plan_is_completed_by_courses() -> None:
+    """Solving one-nurse with the engine leaves the tracing shift open (nobody qualified); the training pass
+    teaches a and fills it, and the plan is lawful in the trained problem."""
+    p = _one_nurse()
+    outcome = plan_with_training(p, SolveParams.preset("fast", time_limit_s=1.0, processes=1), resolve=True)
+    assert [t.employee_id for t in outcome.plan.trainings] == ["a"]
+    report = checked(outcome.problem, outcome.plan)
+    assert report.is_lawful and not report.unmet

@@ -39,11 +39,12 @@ from ressursbank.domain.plan import Assignment, Pin
 from ressursbank.domain.problem import Organisation
 from ressursbank.domain.rules import ObjectiveWeights
 from ressursbank.domain.scenario import AbsenceWave, CloseUnits, Scenario, Surge
-from ressursbank.explain import explain_assignment
+from ressursbank.explain import explain_assignment, trained_problem
 from ressursbank.services import workflow
 from ressursbank.services.planning import load_problem
 from ressursbank.solve import SolveParams, solve
 from ressursbank.solver.candidates import Candidate, CandidateFinder, find_need
+from ressursbank.solver.training import TrainingOutcome, plan_training
 
 logger = logging.getLogger(__name__)
 
@@ -434,6 +435,36 @@ def _diff(problem: Problem, before: Plan, after: Plan, why: dict[tuple[str, str]
     return out
 
 
+def plan_with_training(
+    problem: Problem,
+    params: SolveParams | None = None,
+    *,
+    hint: Plan | None = None,
+    pins: Sequence[Pin] = (),
+    resolve: bool = False,
+) -> TrainingOutcome:
+    """Solve, then teach courses where that beats an unmet need (``solver.training``); optionally solve again on
+    the trained problem with the trained plan as hint (its courses are kept).
+
+    Returns
+    -------
+    TrainingOutcome
+        The trained problem (what the checker must read), the plan with ``Plan.trainings``, the decisions.
+    """
+    chosen = params or SolveParams.preset("fast", processes=1)
+    result = solve(problem, chosen, hint=hint, pins=pins)
+    outcome = plan_training(problem, result.plan, weights=chosen.weights, pins=pins)
+    if resolve and outcome.decisions:
+        again = solve(outcome.problem, chosen, hint=outcome.plan, pins=pins)
+        better = (
+            check_plan(outcome.problem, again.plan, weights=chosen.weights).objective
+            < check_plan(outcome.problem, outcome.plan, weights=chosen.weights).objective
+        )
+        if better:
+            outcome = replace(outcome, plan=Plan.of(again.plan.assignments, outcome.plan.trainings))
+    return outcome
+
+
 # --- the database face --------------------------------------------------------------------------------------------
 def _load(session: Session, scenario_id: str, weeks: int) -> tuple[Problem, Organisation, Scenario]:
     """The stored scenario's problem (as ``services.planning.load_problem`` builds it) plus the absences that
@@ -502,6 +533,8 @@ def replan(
         if latest is None:
             raise LookupError(f"scenario {scenario_id!r} has no plan yet / scenariet har ingen plan ennå")
         confirmed = tuple(pins) if pins is not None else _pins(session, problem)
+    # courses in the plan: their days are absences and their skills are held afterwards
+    problem = trained_problem(problem, latest.plan.trainings)
     outcome = replan_plan(
         problem,
         latest.plan,
@@ -588,6 +621,7 @@ def candidates(
     latest = repository.latest_plan(session=session, scenario_id=scenario_id)
     if latest is None:
         raise LookupError(f"scenario {scenario_id!r} has no plan yet / scenariet har ingen plan ennå")
+    problem = trained_problem(problem, latest.plan.trainings)
     need = find_need(problem, unit_id, start, end, qualification)
     finder = CandidateFinder(problem, latest.plan, pins=_pins(session, problem))
     return need, finder.find(need, limit=limit)
