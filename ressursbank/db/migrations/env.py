@@ -10,10 +10,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from ressursbank.db.engine import create_engine_for
-from ressursbank.db.tables import Base
-
-#: Metadata that autogenerate compares against; table families with their own metadata append theirs here.
-TARGET_METADATA = [Base.metadata]
+from ressursbank.db.migrations.targets import TARGET_METADATA
 
 
 def _run(connection: Connection) -> None:
