@@ -6,6 +6,7 @@ No test asserts wall time; time limits only bound how long a test may take.
 from __future__ import annotations
 
 import csv
+import random
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from ressursbank.services.benchmark_curtois import solve_instance, solve_instanc
 from ressursbank.solver.curtois.compile import compile_instance
 from ressursbank.solver.curtois.construct import construct
 from ressursbank.solver.curtois.lns import improve
+from ressursbank.solver.curtois.pattern import pattern_roster
 from ressursbank.solver.curtois.search import CurtoisParams, solve_curtois
 
 DATA = Path(__file__).parent / "data" / "curtois"
@@ -67,6 +69,20 @@ def test_construction_and_lns_keep_rosters_lawful_and_never_worse() -> None:
     report = check_curtois(instance, compiled.to_roster(better))
     assert report.feasible
     assert report.objective == stats.objective <= compiled.objective(start)
+
+
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_pattern_constructor_builds_lawful_rosters(number: int) -> None:
+    """The pure-Python pattern constructor gives every employee a lawful row, without CP-SAT."""
+    instance = read_curtois(DATA / f"Instance{number}.txt")
+    compiled = compile_instance(instance)
+    assignment = compiled.empty()
+    rng = random.Random(0)
+    for e in range(compiled.employees):
+        row = pattern_roster(compiled, e, assignment, rng)
+        assert row is not None, instance.employees[e].id
+        assignment[e] = row
+    assert check_curtois(instance, compiled.to_roster(assignment)).feasible
 
 
 def test_service_writes_the_roster_csv(tmp_path: Path) -> None:
