@@ -16,7 +16,9 @@ from ressursbank.domain import Organisation, Restriction, RestrictionFlag
 from ressursbank.exceptions import PermissionDenied
 from ressursbank.services import audit, privacy
 from ressursbank.services.policy import NOT_AVAILABLE_FOR_TASK, Role, restriction_text
-from tests.test_security_support import bearer_for, make_user, small_app, sqlite_factory
+from tests.test_security_support import bearer_for, cheap_argon2, make_user, small_app, sqlite_factory
+
+__all__ = ["cheap_argon2"]
 
 Factory = Callable[[], repo.Session]
 

@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 from ressursbank.api.security import CurrentUser, require
 from ressursbank.services import auth
 from ressursbank.services.policy import Role, User
-from tests.test_security_support import bearer_for, form_token, make_user, small_app, sqlite_factory
+from tests.test_security_support import bearer_for, cheap_argon2, form_token, make_user, small_app, sqlite_factory
+
+__all__ = ["cheap_argon2"]
 
 
 @pytest.fixture()

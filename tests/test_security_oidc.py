@@ -23,7 +23,9 @@ from joserfc.jwk import RSAKey
 
 from ressursbank.services import oidc
 from ressursbank.services.policy import Role
-from tests.test_security_support import make_user, small_app, sqlite_factory
+from tests.test_security_support import cheap_argon2, make_user, small_app, sqlite_factory
+
+__all__ = ["cheap_argon2"]
 
 CLIENT_ID = "ressursbank-test"
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -15,6 +16,17 @@ from ressursbank.services import auth
 from ressursbank.services.policy import Role, User
 
 DEMO_PASSWORD = "demo"
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with small costs, so tests that log in often stay fast (production keeps the RFC 9106 defaults;
+    ``tests/test_security_policy.py`` checks them). Import it into a test module to use it there."""
+    from argon2 import PasswordHasher
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(auth, "_hasher", cheap)
+    monkeypatch.setattr(auth, "_DUMMY_HASH", cheap.hash("dummy"))
 
 
 def sqlite_factory(tmp_path: Path, name: str = "security.sqlite") -> Callable[[], repo.Session]:

@@ -17,7 +17,9 @@ from ressursbank.exceptions import Conflict, PermissionDenied
 from ressursbank.services import workflow
 from ressursbank.services.policy import Role, User
 from ressursbank.services.workflow import OfferStatus
-from tests.test_security_support import make_user, sqlite_factory
+from tests.test_security_support import cheap_argon2, make_user, sqlite_factory
+
+__all__ = ["cheap_argon2"]
 
 DAY = dt.date(2030, 3, 18)
 

@@ -241,9 +241,9 @@ class SecurityMiddleware:
             "application/x-www-form-urlencoded",
             "multipart/form-data",
         ):
-            body, receive = await _buffer_body(receive)
+            body, receive = await _buffer_body(receive, _form_limit())
             if body is None:
-                return "The form is too large.", receive
+                return "The form is too large to check.", receive
             sent = await _form_field(scope, body, content_type, CSRF_FIELD)
         if fresh_cookie or sent is None or not hmac.compare_digest(sent, token):
             return "The form's security token is missing or expired: reload the page and try again.", receive
@@ -262,7 +262,16 @@ class SecurityMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-async def _buffer_body(receive: Receive) -> tuple[bytes | None, Receive]:
+def _form_limit() -> int:
+    """The app's body-size limit when it has one (so the CSRF check never buffers more than the app accepts)."""
+    try:
+        from ressursbank.api.limits import max_body_bytes_from_env
+    except ImportError:
+        return MAX_FORM_BYTES
+    return min(MAX_FORM_BYTES, max_body_bytes_from_env())
+
+
+async def _buffer_body(receive: Receive, limit: int = MAX_FORM_BYTES) -> tuple[bytes | None, Receive]:
     chunks: list[bytes] = []
     size = 0
     more = True
@@ -272,7 +281,7 @@ async def _buffer_body(receive: Receive) -> tuple[bytes | None, Receive]:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_FORM_BYTES:
+        if size > limit:
             return None, receive
         chunks.append(chunk)
         more = bool(message.get("more_body", False))

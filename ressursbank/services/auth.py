@@ -219,6 +219,7 @@ def find_user(session: repo.Session, username: str) -> User | None:
 def start_session(session: repo.Session, *, user: User, now: dt.datetime | None = None) -> str:
     """A new login session for ``user``; returns the cookie value (shown once, stored only as a digest)."""
     now = now or utcnow()
+    repo.delete_expired_sessions(session, now)  # housekeeping where it costs least: at login
     token = secrets.token_urlsafe(32)
     session.add(
         repo.SessionRow(
