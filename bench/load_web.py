@@ -215,14 +215,23 @@ def main() -> int:
     parser.add_argument("--answers", type=int, default=300, help="offer answers (one per offer)")
     parser.add_argument("--max-seconds", type=float, default=300.0)
     parser.add_argument("--plan-seconds", type=float, default=60.0)
+    parser.add_argument("--keep", type=Path, help="build the database here once and reuse it on later runs")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rb-load-") as tmp:
-        directory = Path(tmp)
-        url, pairs = setup(directory, args.preset, args.plan_seconds, args.answers)
+        directory = args.keep or Path(tmp)
+        directory.mkdir(parents=True, exist_ok=True)
+        saved = directory / "answer-tokens.txt"
+        if args.keep and saved.exists():
+            url = f"sqlite:///{directory / 'ressursbank.sqlite'}"
+            pairs = [tuple(line.split(" ", 1)) for line in saved.read_text().splitlines()]  # type: ignore[misc]
+        else:
+            url, pairs = setup(directory, args.preset, args.plan_seconds, args.answers)
+            saved.write_text("\n".join(f"{a} {b}" for a, b in pairs))
         hr_token = pairs[0][1]
         answer_pairs = pairs[1:]
         port = _free_port()
-        env = {**os.environ, "RESSURSBANK_DATABASE_URL": url, "RESSURSBANK_HOME": tmp}
+        env = {**os.environ, "RESSURSBANK_DATABASE_URL": url, "RESSURSBANK_HOME": str(directory)}
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -267,9 +276,11 @@ def main() -> int:
         f"# load_web — {args.preset}, {args.clients} concurrent clients",
         "",
         f"- date: {dt.datetime.now().isoformat(timespec='seconds')}; host: {platform.node()} "
-        f"({os.cpu_count()} cores), Python {platform.python_version()}; one uvicorn worker; SQLite",
+        f"({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end), Python "
+        f"{platform.python_version()}; {args.workers} uvicorn worker(s); SQLite",
         f"- command: `.venv/bin/python bench/load_web.py --preset {args.preset} --clients {args.clients} "
-        f"--requests {args.requests} --answers {args.answers} --plan-seconds {args.plan_seconds}`",
+        f"--requests {args.requests} --answers {args.answers} --plan-seconds {args.plan_seconds} "
+        f"--workers {args.workers}`",
         f"- wall time of the load phase: {wall:.1f} s",
         "",
         "| endpoint | requests | errors | p50 ms | p95 ms | p99 ms | mean ms |",
