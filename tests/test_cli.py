@@ -84,3 +84,28 @@ def test_demo_and_plan_on_postgresql(postgres_db: str) -> None:
     run("demo", "--preset", "tiny", "--scenario", "covid-2020-03")
     out = run("plan", "--scenario", "covid-2020-03", "--weeks", "1", "--time-limit", "5", "--json")
     assert json.loads(out[out.index("{") :])["hard_violations"] == 0
+
+
+DATA = Path(__file__).parent / "data" / "import"
+
+
+def test_import_of_a_broken_file_stores_nothing_and_names_every_row(sqlite_home: Path) -> None:
+    """`import` with broken rows exits 1, lists each problem with file and row, and stores nothing."""
+    result = CliRunner().invoke(app, ["import", str(DATA / "enheter.csv"), str(DATA / "ansatte_med_feil.csv")])
+    assert result.exit_code == 1
+    assert "nothing was stored" in result.output
+    assert result.output.count("ansatte_med_feil.csv, row") >= 2
+    assert "units: 0" not in run("import", str(DATA / "enheter.csv"), "--dry-run")
+
+
+def test_export_then_import_round_trips(sqlite_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entities exported in Norwegian format import unchanged into a new database (counts match)."""
+    run("demo", "--preset", "tiny")
+    out = run("export", "entities", str(tmp_path / "export"), "--language", "nb")
+    assert "ansatte.csv" in out
+    monkeypatch.setenv("RESSURSBANK_HOME", str(tmp_path / "second"))
+    files = sorted(str(p) for p in (tmp_path / "export").glob("*.csv"))
+    imported = run("import", *files)
+    assert "employees: 120 ny/new" in imported
+    again = run("import", *files)
+    assert "0 ny/new, 0 endret/updated" in again

@@ -237,6 +237,51 @@ def serve(
     uvicorn.run("ressursbank.api.app:create_app", factory=True, host=host, port=port, log_level="warning")
 
 
+@app.command("import")
+def import_(
+    files: Annotated[
+        list[Path], typer.Argument(help="CSV or XLSX files from the HR system (see docs/import-format.md)")
+    ],
+    dry_run: Annotated[bool, typer.Option(help="Check and count, store nothing")] = False,
+) -> None:
+    """Import units, employees, qualifications and needs: all files land whole, or nothing does."""
+    from ressursbank.db.engine import create_engine_for
+    from ressursbank.exceptions import ImportRejected
+    from ressursbank.services.org_io import import_paths
+
+    url, _ = _database()
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise _fail(f"no such file: {', '.join(missing)}")
+    try:
+        report = import_paths(engine=create_engine_for(url), paths=files, dry_run=dry_run)
+    except ImportRejected as exc:
+        err.print(f"[bold red]Import rejected, nothing was stored[/] ({len(exc.problems)} problem(s)):")
+        for problem in exc.problems:
+            err.print(f"  - {problem}")
+        raise typer.Exit(code=1) from exc
+    for line in report.lines():
+        console.print(line)
+    console.print("Dry run: nothing stored." if dry_run else "Stored in one transaction.")
+
+
+@export_app.command("entities")
+def export_entities(
+    target: Annotated[Path, typer.Argument(help="Directory for CSV files, or a .xlsx file")],
+    file_format: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",
+    language: Annotated[str, typer.Option(help="nb (Norwegian headers, ';', decimal commas) or en")] = "en",
+) -> None:
+    """Export units, employees, qualifications and needs to CSV or XLSX (they import back unchanged)."""
+    from ressursbank.db.engine import create_engine_for
+    from ressursbank.services.org_io import export_to
+
+    if file_format not in ("csv", "xlsx") or language not in ("nb", "en"):
+        raise _fail("--format must be csv or xlsx and --language nb or en")
+    url, _ = _database()
+    for path in export_to(engine=create_engine_for(url), target=target, file_format=file_format, language=language):
+        console.print(f"wrote {path}", soft_wrap=True)
+
+
 @export_app.command("plan")
 def export_plan(
     directory: Annotated[Path, typer.Argument(help="Directory to write roster.csv, employees.csv, needs.csv, ...")],
@@ -255,7 +300,7 @@ def export_plan(
         problem = load_problem(session, scenario_id=scenario, weeks=weeks)
     written = plan_export.write_plan_export(problem, stored[1], directory)
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", soft_wrap=True)
 
 
 @app.command()
