@@ -30,6 +30,14 @@ def test_deterministic_with_one_process() -> None:
     assert solve(p, params).plan == solve(p, params).plan
 
 
+def test_deterministic_search_with_a_part_limit(tiny_covid: Problem) -> None:
+    """One process, a seed and a part limit: the large-neighbourhood search gives the same plan twice."""
+    params = SolveParams.preset("fast", time_limit_s=60.0, processes=1, max_parts=2, sub_time_limit_s=0.2)
+    first, second = solve(tiny_covid, params), solve(tiny_covid, params)
+    assert first.statistics["lns_parts"] == 2
+    assert first.plan == second.plan
+
+
 def test_tiny_demo_objective_equals_checker(tiny_covid: Problem) -> None:
     """On the tiny demo municipality the engine's objective equals the checker's, term by term, with no hard
     violation and a bound not above the objective."""

@@ -163,10 +163,17 @@ class SubModel:
             self.model.add_multiplication_equality(square, [count, count])
             self.objective.append(w.unsocial_squared * square)
 
-    def solve(self, time_limit_s: float, seed: int, workers: int = 1) -> dict[int, list[int]] | None:
-        """Solve; returns the new free employees per free need, or None when no solution was found."""
+    def solve(
+        self, time_limit_s: float, seed: int, workers: int = 1, *, deterministic_s: float = 0.0
+    ) -> dict[int, list[int]] | None:
+        """Solve; returns the new free employees per free need, or None when no solution was found.
+
+        ``deterministic_s`` > 0 also limits CP-SAT's deterministic time, which makes one worker reproducible.
+        """
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.05, time_limit_s)
+        if deterministic_s > 0:
+            solver.parameters.max_deterministic_time = deterministic_s
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
         # parts are small and re-solved often: probing in presolve costs more than it saves here

@@ -103,15 +103,18 @@ def choose_part(
 _SHARED: Compiled | None = None  # the compiled problem, inherited by forked worker processes
 
 
-def _solve_part(
-    task: tuple[list[int], list[int], list[list[int]], set[tuple[int, int]] | None, set[tuple[int, int]], float, int],
-) -> dict[int, list[int]] | None:
+Task = tuple[
+    list[int], list[int], list[list[int]], set[tuple[int, int]] | None, set[tuple[int, int]], float, int, float
+]
+
+
+def _solve_part(task: Task) -> dict[int, list[int]] | None:
     """Build and solve one part (in a worker process or in this one)."""
-    people, needs, by_need, hint, pins, seconds, seed = task
+    people, needs, by_need, hint, pins, seconds, seed, deterministic_s = task
     assert _SHARED is not None
     sub = SubModel(_SHARED, people, needs, by_need, hint=hint, pins=pins)
     sub.build()
-    return sub.solve(seconds, seed)
+    return sub.solve(seconds, seed, deterministic_s=deterministic_s)
 
 
 def _units_of(c: Compiled, people: list[int], needs: list[int]) -> set[int]:
@@ -148,7 +151,7 @@ def improve(
 
         pool = multiprocessing.get_context("fork").Pool(width)
     try:
-        while time.perf_counter() + 0.5 < deadline:
+        while time.perf_counter() + 0.5 < deadline and (params.max_parts <= 0 or tried < params.max_parts):
             parts: list[tuple[list[int], list[int]]] = []
             taken: set[int] = set()
             for _ in range(4 * width):
@@ -164,9 +167,12 @@ def improve(
                 parts.append(part)
             if not parts:
                 continue
-            seconds = max(0.1, min(params.sub_time_limit_s, deadline - time.perf_counter() - 0.3))
-            tasks = [
-                (people, needs, by_need, hint, pins, seconds, params.seed + tried + i)
+            # one worker: CP-SAT's deterministic time limits the part; the clock is only a safety net
+            limit = params.sub_time_limit_s * (4 if width == 1 else 1)
+            seconds = max(0.1, min(limit, deadline - time.perf_counter() - 0.3))
+            deterministic_s = params.sub_time_limit_s if width == 1 else 0.0
+            tasks: list[Task] = [
+                (people, needs, by_need, hint, pins, seconds, params.seed + tried + i, deterministic_s)
                 for i, (people, needs) in enumerate(parts)
             ]
             tried += len(tasks)

@@ -33,6 +33,10 @@ class SolveParams:
         People freed in one neighbourhood.
     neighbourhood_days
         Days of the plan freed in one neighbourhood.
+    max_parts
+        Stop the large-neighbourhood search after this many parts (0: only the time limit). With one process, a
+        seed and a part limit reached before the time limit, a solve is deterministic (parts are then limited by
+        CP-SAT's deterministic time, not by the clock).
     monolithic
         Solve one CP-SAT model of the whole problem instead (a baseline; does not scale).
     construction_only
@@ -47,6 +51,7 @@ class SolveParams:
     sub_time_limit_s: float = 2.0
     neighbourhood_employees: int = 80
     neighbourhood_days: int = 7
+    max_parts: int = 0
     monolithic: bool = False
     construction_only: bool = False
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
