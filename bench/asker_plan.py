@@ -77,6 +77,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument("--presets", default="asker")
     parser.add_argument("--modes", default="engine,greedy,monolithic")
+    parser.add_argument("--out", default="", help="results file name in bench/results (default from the presets)")
     args = parser.parse_args()
     rows = []
     for preset in args.presets.split(","):
@@ -113,7 +114,7 @@ def main() -> None:
     print(" | ".join(header))
     for row in rows:
         print(" | ".join(str(row.get(h, "")) for h in header))
-    name = "asker_plan" if args.presets == "asker" else "plan_" + args.presets.replace(",", "_")
+    name = args.out or ("asker_plan" if args.presets == "asker" else "plan_" + args.presets.replace(",", "_"))
     with open(f"bench/results/{name}.json", "w", encoding="utf-8") as fh:
         json.dump(rows, fh, indent=2, default=str)
 
