@@ -229,7 +229,7 @@ def main() -> int:
             url, pairs = setup(directory, args.preset, args.plan_seconds, args.answers)
             saved.write_text("\n".join(f"{a} {b}" for a, b in pairs))
         hr_token = pairs[0][1]
-        answer_pairs = pairs[1:]
+        answer_pairs = pairs[1:][: args.answers]
         port = _free_port()
         env = {**os.environ, "RESSURSBANK_DATABASE_URL": url, "RESSURSBANK_HOME": str(directory)}
         server = subprocess.Popen(

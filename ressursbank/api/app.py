@@ -6,10 +6,14 @@ with their own :class:`~ressursbank.settings.Settings` (a fresh SQLite file each
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -18,6 +22,7 @@ from ressursbank.api.limits import BodySizeLimit, max_body_bytes_from_env
 from ressursbank.api.problems import install_problem_handlers
 from ressursbank.api.state import AppState
 from ressursbank.api.templating import STATIC_DIR
+from ressursbank.services.notifications import SmtpSettings, deliver_due
 from ressursbank.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -41,10 +46,44 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+#: Seconds between two rounds of the outbox sender (when SMTP is configured).
+OUTBOX_INTERVAL = 30.0
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Send the outbox in the background while the app runs; kill solve workers when it stops."""
+    state: AppState = app.state.ressursbank
+    sender = asyncio.create_task(_send_outbox_forever(state)) if SmtpSettings.from_env() is not None else None
+    try:
+        yield
+    finally:
+        if sender is not None:
+            sender.cancel()
+        if state.jobs is not None:
+            state.jobs.shutdown()
+
+
+async def _send_outbox_forever(state: AppState) -> None:
+    smtp = SmtpSettings.from_env()
+
+    def one_round() -> None:
+        with state.write() as session:
+            deliver_due(session, smtp=smtp)
+
+    while True:
+        try:
+            await anyio.to_thread.run_sync(one_round)
+        except Exception:  # a bad round must not stop the sender; it is logged and retried
+            logger.exception("outbox round failed")
+        await asyncio.sleep(OUTBOX_INTERVAL)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI app for ``settings`` (default: from the environment)."""
     settings = settings or load_settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="ressursbank",
         summary="Redeployment and lawful rostering of a municipality's own employees in a crisis.",
         version="0.1.0",
