@@ -744,6 +744,8 @@ def explain_unmet(
                     if day is not None:
                         cost = skill.cost_nok * 100 * w.cost_per_ore + _assignment_cost(problem, e, need, w)
                         option = (cost, e.id, skill.code, day)
+                        # book the place, so that the people this fix names fit the course's capacity together
+                        places[(skill.code, day)] = places.get((skill.code, day), 0) + 1
                         break
             if option is None and block.kind == "qualification":
                 continue  # neither holds the qualification nor could gain it now: not a candidate

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ressursbank.domain.people import Restriction, RestrictionFlag
@@ -109,3 +111,16 @@ def test_an_assignment_says_why_this_person(lang: str) -> None:
         lang
     ]:
         assert word in text
+
+
+def test_a_training_fix_respects_the_course_capacity() -> None:
+    """Two tracers are missing and the course takes one person a day: the fix teaches two nurses on two days."""
+    p = problem([employee("a"), employee("b")], [tracing_need("trace", 3, count=2)])
+    skills = tuple(
+        replace(s, capacity_per_day=1) if s.code == "course.smittesporing" else s for s in p.organisation.trainable
+    )
+    p = replace(p, organisation=replace(p.organisation, trainable=skills))
+    u = explain_unmet(RosterIndex(p, Plan()), p.need_by_id["trace"])
+    train = next(f for f in u.fixes if f.kind == "train")
+    assert train.closes == 2 and len(set(train.days)) == 2
+    _closes(p, Plan(), "trace", [f.kind for f in u.fixes].index("train"))
