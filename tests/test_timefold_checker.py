@@ -137,3 +137,10 @@ def test_small_optimal_roster_scores_like_timefold() -> None:
     assert report.count("S2") == 6 and report.totals["S2"] == 2880 and report.totals["S1"] == 0
     assert report.unfairness == decimal.Decimal("1.71270")
     assert report.soft == decimal.Decimal("2878.2873")
+
+
+def test_date_strictly_inside_a_long_shift_is_not_seen() -> None:
+    """H5 looks only at a shift's start and end dates: a 48-hour shift does not see the unavailable date between."""
+    data = make([employee("A", unavailable=(1,))], [(at(0, 6), at(2, 6))])
+    report = check_timefold(data, {"0": "A"})
+    assert report.totals["H5"] == 0 and report.hard == 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ressursbank.checker.timefold import check_timefold
@@ -63,3 +65,47 @@ def test_cli_reports_malformed_file(tmp_path: Path) -> None:
     bad.write_text('{"format": "nope"}', encoding="utf-8")
     run = CliRunner().invoke(app, ["benchmark", "timefold", str(bad), "--time-limit", "1"])
     assert run.exit_code == 2 and "format" in run.output
+
+
+@st.composite
+def datasets(draw: st.DrawFn) -> TimefoldDataset:
+    """Tiny random data sets: 2-4 employees, 1-8 shifts of 2-16 hours over 4 days, random date lists."""
+    monday = dt.date(2027, 1, 4)
+    skills = ("Doctor", "Nurse")
+    employees = []
+    for i in range(draw(st.integers(2, 4))):
+        days = draw(st.lists(st.sampled_from(range(5)), unique=True, max_size=3))
+        kinds = draw(
+            st.lists(st.sampled_from(("unavailable", "undesired", "desired")), min_size=len(days), max_size=len(days))
+        )
+        dates = {
+            k: frozenset(monday + dt.timedelta(days=d) for d, kk in zip(days, kinds, strict=True) if kk == k)
+            for k in ("unavailable", "undesired", "desired")
+        }
+        employees.append(
+            Employee(
+                f"E{i}",
+                frozenset(draw(st.lists(st.sampled_from(skills), min_size=1, unique=True))),
+                unavailable_dates=dates["unavailable"],
+                undesired_dates=dates["undesired"],
+                desired_dates=dates["desired"],
+            )
+        )
+    shifts = []
+    for i in range(draw(st.integers(1, 8))):
+        start = dt.datetime.combine(monday, dt.time()) + dt.timedelta(hours=draw(st.integers(0, 4 * 24 - 1)))
+        shifts.append(
+            Shift(
+                str(i), start, start + dt.timedelta(hours=draw(st.integers(2, 16))), "L", draw(st.sampled_from(skills))
+            )
+        )
+    return TimefoldDataset("random", monday, 4, tuple(employees), tuple(shifts))
+
+
+@settings(max_examples=12, deadline=None)
+@given(datasets())
+def test_solver_score_is_the_checkers(data: TimefoldDataset) -> None:
+    """On random tiny data sets every roster has hard 0 and the solver's own soft score equals the checker's."""
+    result = solve_dataset(data, time_limit=0.3, workers=2, seed=3)
+    report = check_timefold(data, result.roster)
+    assert report.hard == 0 and report.soft == result.soft and report.unassigned == result.unassigned
