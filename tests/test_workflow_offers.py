@@ -279,3 +279,15 @@ def test_concurrent_overlapping_accepts_on_sqlite_book_once(world: World) -> Non
     assert sorted(results) == ["accepted"] + ["conflict"] * 11
     with world.factory() as session:
         assert len(workflow.list_offers(session, employee_id=nurse, status="accepted")) == 1
+
+
+def test_demo_clock_lets_a_past_crisis_be_replayed(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offers for shifts in March 2020 are refused as past, unless RESSURSBANK_TODAY puts the clock before them."""
+    march = dt.date(2020, 3, 18)
+    (offer,) = world.offers_for(world.save_plan([shift(world.nurse.id, "home-care-001", march)]))
+    world.approve(offer.id, world.home_manager)
+    with pytest.raises(Conflict, match="past"):
+        world.send([offer.id])
+    monkeypatch.setenv("RESSURSBANK_TODAY", "2020-03-16")
+    (sent,) = world.send([offer.id])
+    assert world.answer(sent.id, world.nurse_user).outcome is OfferStatus.ACCEPTED

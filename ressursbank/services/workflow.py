@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import os
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -164,8 +165,17 @@ def message(key: str, **values: str) -> str:
     return f"{nb.format(**values)} / {en.format(**values)}"
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+def current_time() -> dt.datetime:
+    """Now (naive UTC), or the same time of day on ``RESSURSBANK_TODAY`` (ISO date) when a demo replays a past
+    crisis such as March 2020, so offers for its shifts can still be sent, answered and expired."""
+    real = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    today = os.environ.get("RESSURSBANK_TODAY", "").strip()
+    if not today:
+        return real
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(today), real.time())
+    except ValueError as exc:
+        raise ValueError(f"RESSURSBANK_TODAY must be an ISO date (YYYY-MM-DD), got {today!r}") from exc
 
 
 def _to_offer(row: repo.OfferRow, shifts: Iterable[repo.OfferShiftRow]) -> Offer:
@@ -261,7 +271,7 @@ def create_offers_for_plan(
     is free to go). Running it again for the same plan creates nothing twice.
     """
     check(actor, Permission.OFFERS_SEND)
-    now = now or _now()
+    now = now or current_time()
     stored = repository.load_plan(session=session, plan_id=plan_id)
     wanted = set(employee_ids) if employee_ids is not None else None
     assignments = [a for a in stored.plan.assignments if wanted is None or a.employee_id in wanted]
@@ -356,7 +366,7 @@ def create_offer(
 ) -> Offer:
     """A single ``proposed`` offer for chosen shifts (the open-shift page: offer one shift to one person)."""
     check(actor, Permission.OFFERS_SEND)
-    now = now or _now()
+    now = now or current_time()
     chosen = sorted(shifts, key=lambda a: a.start)
     if not chosen or any(a.employee_id != employee_id for a in chosen):
         raise ValueError("an offer needs at least one shift, all for the same employee")
@@ -442,7 +452,7 @@ def approve_release(
         release_status=status.value,
         release_by=actor.username,
         release_reason=(reason or None),
-        updated_at=_now(),
+        updated_at=current_time(),
     ):
         raise Conflict(message("stale"))
     audit.record(
@@ -472,7 +482,7 @@ def send_offers(
     refused is not sent: the whole call raises :class:`Conflict` naming those offers, so nothing is half-sent.
     """
     check(actor, Permission.OFFERS_SEND)
-    now = now or _now()
+    now = now or current_time()
     rows = [_row(session, offer_id) for offer_id in dict.fromkeys(offer_ids)]
     blocked = [r.id for r in rows if r.status == S.PROPOSED and r.release_status not in RELEASED]
     if blocked:
@@ -555,7 +565,7 @@ def answer_offer(
     person has already accepted is refused, as is any answer to an offer that is withdrawn, expired or not sent.
     The employee answers for themselves; HR may record an answer on their behalf (given by phone) with a reason.
     """
-    now = now or _now()
+    now = now or current_time()
     key = idempotency_key.strip()
     if not 8 <= len(key) <= 100:
         raise ValueError("idempotency_key must have 8 to 100 characters")
@@ -631,7 +641,7 @@ def withdraw_offer(
 ) -> Offer:
     """Withdraw a proposed, offered or accepted offer (the person is told if they had seen it)."""
     check(actor, Permission.OFFERS_SEND)
-    now = now or _now()
+    now = now or current_time()
     row = _row(session, offer_id)
     if actor.role is Role.MANAGER and row.host_unit_id not in actor.unit_ids:
         raise PermissionDenied("a unit manager withdraws offers for their own units only")
@@ -706,7 +716,7 @@ def return_home(
     if actor.role is Role.MANAGER and unit_id not in actor.unit_ids:
         raise PermissionDenied("a unit manager sends people home from their own units only")
     cut = dt.datetime.combine(on_date, dt.time())
-    now = _now()
+    now = current_time()
     changed: list[Offer] = []
     for row in repo.find_offers(session, unit_id=unit_id, status=[S.ACCEPTED.value, S.ACTIVE.value]):
         if row.host_unit_id != unit_id:

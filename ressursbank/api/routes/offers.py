@@ -258,7 +258,7 @@ def return_home(request: Request, unit_id: IdText, user: Sender, body: ReturnHom
 @router.post("/offers/expire", operation_id="expire_offers")
 def expire_offers(request: Request, user: Annotated[User, Depends(require(Permission.ADMIN))]) -> dict[str, int]:
     """Expire unanswered offers past their deadline and start accepted loans that have begun (also run by jobs)."""
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = workflow.current_time()
     with _service(request) as session:
         expired = workflow.expire_offers(session, now=now, actor=user)
         activated = workflow.activate_offers(session, now=now, actor=user)
