@@ -370,3 +370,22 @@ def test_openapi_has_stable_unique_operation_ids(client: TestClient) -> None:
     ids = [op["operationId"] for path in schema["paths"].values() for op in path.values()]
     assert len(ids) == len(set(ids)) and "list_units" in ids and "create_solve_job" in ids
     assert client.get("/docs").status_code == 200
+
+
+def test_pins_are_kept_for_replanning(client: TestClient, auth_headers: Headers, web_template: TemplateDb) -> None:
+    """HR pins assignments of the current plan; unknown assignments are 422; unpinning a person removes theirs."""
+    h = auth_headers("hr")
+    pid = web_template.plan_id
+    first = client.get(f"/api/plans/{pid}/assignments?scenario={SCENARIO}&limit=2", headers=h).json()["items"]
+    body = {"pins": [{"employee_id": a["employee_id"], "need_id": a["need_id"]} for a in first]}
+    created = client.post(f"/api/scenarios/{SCENARIO}/pins", json=body, headers=h)
+    assert created.status_code == 201 and len(created.json()["pins"]) == 2
+    again = client.post(f"/api/scenarios/{SCENARIO}/pins", json=body, headers=h).json()
+    assert len(again["pins"]) == 2
+    bad = {"pins": [{"employee_id": "A00001", "need_id": "nowhere"}]}
+    assert_problem(client.post(f"/api/scenarios/{SCENARIO}/pins", json=bad, headers=h), 422, contains="not in")
+    assert_problem(client.post(f"/api/scenarios/{SCENARIO}/pins", json={"pins": []}, headers=h), 422)
+    removed = client.delete(f"/api/scenarios/{SCENARIO}/pins/{first[0]['employee_id']}", headers=h).json()
+    assert all(p["employee_id"] != first[0]["employee_id"] for p in removed["pins"])
+    assert_problem(client.delete(f"/api/scenarios/{SCENARIO}/pins/NOBODY", headers=h), 404)
+    assert_problem(client.post(f"/api/scenarios/{SCENARIO}/pins", json=body, headers=auth_headers("manager")), 403)

@@ -412,3 +412,21 @@ class DayQuery(BaseModel):
     @classmethod
     def _range(cls, v: dt.date) -> dt.date:
         return check_date(v)
+
+
+class PinKey(Strict):
+    """One assignment to keep when re-planning."""
+
+    employee_id: IdStr
+    need_id: str = Field(min_length=1, max_length=200)
+
+
+class PinsCreate(Strict):
+    """Assignments of the current plan to pin."""
+
+    pins: list[PinKey] = Field(min_length=1, max_length=1000)
+
+
+class PinsPublic(BaseModel):
+    scenario_id: str
+    pins: list[PinKey]

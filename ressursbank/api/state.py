@@ -6,6 +6,7 @@ state.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from typing import Any
 from fastapi import Request
 
 from ressursbank.db import engine as db_engine
-from ressursbank.db.repo_app import DbSession
+from ressursbank.db.repo_app import DbSession, create_app_tables
 from ressursbank.services import queries
 from ressursbank.services.jobs import JobRunner
 from ressursbank.services.queries import Snapshot, SnapshotCache
@@ -42,6 +43,8 @@ class AppState:
     def create(cls, settings: Settings) -> AppState:
         engine = db_engine.create_engine_for(settings.database_url)
         factory = db_engine.session_factory(engine)
+        with contextlib.suppress(Exception):  # read-only or not yet migrated databases: the routes will say so
+            create_app_tables(engine)  # no-op when Alembic made them; adds tables newer than an old migration
         state = cls(settings=settings, engine=engine, session_factory=factory)
         state.jobs = JobRunner(factory, database_url=settings.database_url)
         return state

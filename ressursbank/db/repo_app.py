@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ressursbank.db.tables_app import AppBase, JobRow, OutboxRow
+from ressursbank.db.tables_app import AppBase, JobRow, OutboxRow, PinRow
 
 #: Re-exported so services can annotate sessions without importing SQLAlchemy themselves.
 DbSession = Session
@@ -273,3 +273,39 @@ def mark_notification(
         row.last_error = (error or "unknown error")[:2000]
         row.next_attempt_at = retry_at
         row.status = "failed" if give_up else "pending"
+
+
+# --- pins ------------------------------------------------------------------------------------------------------------
+def add_pins(session: Session, *, scenario_id: str, keys: list[tuple[str, str]], created_by: str) -> int:
+    """Pin (employee id, need id) pairs of a scenario; already pinned pairs are left as they are."""
+    existing = set(list_pins(session, scenario_id=scenario_id))
+    added = 0
+    for employee_id, need_id in dict.fromkeys(keys):
+        if (employee_id, need_id) in existing:
+            continue
+        session.add(
+            PinRow(
+                scenario_id=scenario_id,
+                employee_id=employee_id,
+                need_id=need_id,
+                created_by=created_by,
+                created_at=utcnow(),
+            )
+        )
+        added += 1
+    session.flush()
+    return added
+
+
+def remove_pins(session: Session, *, scenario_id: str, employee_id: str) -> int:
+    """Unpin every shift of one person in a scenario."""
+    result = session.execute(
+        sa.delete(PinRow).where(PinRow.scenario_id == scenario_id, PinRow.employee_id == employee_id)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def list_pins(session: Session, *, scenario_id: str) -> list[tuple[str, str]]:
+    """The pinned (employee id, need id) pairs of a scenario."""
+    rows = session.execute(sa.select(PinRow.employee_id, PinRow.need_id).where(PinRow.scenario_id == scenario_id))
+    return [(r[0], r[1]) for r in rows]

@@ -81,3 +81,15 @@ class OutboxRow(AppBase):
         sa.CheckConstraint("channel in ('email','sms')", name="ck_app_outbox_channel"),
         sa.CheckConstraint("status in ('pending','sent','failed')", name="ck_app_outbox_status"),
     )
+
+
+class PinRow(AppBase):
+    """An assignment HR pinned by hand: re-planning keeps it (like the shifts of accepted offers)."""
+
+    __tablename__ = "app_pins"
+
+    scenario_id: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    employee_id: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    need_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    created_by: Mapped[str] = mapped_column(sa.String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)

@@ -246,16 +246,19 @@ def planner() -> Callable[..., Any]:
 
 
 def accepted_pins(session_factory: Callable[[], DbSession], scenario_id: str, weeks: int) -> tuple[Any, ...]:
-    """Shifts of accepted offers that fall in this problem: re-planning must keep them (confirmed work)."""
+    """Shifts of accepted offers and hand-made pins in this problem: re-planning must keep them."""
+    from ressursbank.db.repo_app import list_pins
+    from ressursbank.domain import Pin
     from ressursbank.services import planning, workflow
 
     with session_factory() as session:
-        pins = workflow.accepted_pins(session)
+        pins = list(workflow.accepted_pins(session))
+        pins += [Pin(e, n) for e, n in list_pins(session, scenario_id=scenario_id)]
         if not pins:
             return ()
         problem = planning.load_problem(session, scenario_id=scenario_id, weeks=weeks)
     needs, people = problem.need_by_id, problem.employee_by_id
-    return tuple(p for p in pins if p.need_id in needs and p.employee_id in people)
+    return tuple(dict.fromkeys(p for p in pins if p.need_id in needs and p.employee_id in people))
 
 
 def run_job(job_id: str, session_factory: Callable[[], DbSession]) -> None:

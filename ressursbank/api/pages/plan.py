@@ -15,7 +15,7 @@ from ressursbank.api.routes.plans import start_job
 from ressursbank.api.schemas import JobCreate
 from ressursbank.api.security import require
 from ressursbank.api.templating import render
-from ressursbank.db.repo_app import get_job, list_jobs
+from ressursbank.db.repo_app import add_pins, get_job, list_jobs, list_pins, remove_pins
 from ressursbank.domain import Assignment, Plan
 from ressursbank.services import audit, queries
 from ressursbank.services.jobs import job_seconds
@@ -51,6 +51,7 @@ def page_plan(request: Request, state: StateDep, user: Reader, scenario: Scenari
         jobs = list_jobs(session, scenario_id=snap.scenario.id, limit=5)
         runs = queries.plan_runs(session, snap.scenario.id, limit=2)
         previous = queries.load_plan(session, runs[1].id) if len(runs) > 1 else None
+        pinned = {e for e, _ in list_pins(session, scenario_id=snap.scenario.id)}
     diff = Snapshot.diff(previous, snap.plan) if previous is not None else None
     running = next((j for j in jobs if j.active), None)
     lang = negotiate(request)
@@ -66,6 +67,7 @@ def page_plan(request: Request, state: StateDep, user: Reader, scenario: Scenari
             "running": running,
             "runs": runs,
             "proposals": proposals(snap, user),
+            "pinned": pinned,
             "diff": diff,
             "can_write": user.role is Role.HR,
             "job_seconds": job_seconds,
@@ -113,6 +115,36 @@ def page_cancel_job(request: Request, job_id: str, state: StateDep, user: Writer
             request, "partials/job.html", {"job": job, "job_seconds": job_seconds, "scenario_id": job.scenario_id}
         )
     return RedirectResponse(f"/plan?scenario={job.scenario_id}", status_code=303)
+
+
+@router.post("/plan/pin", response_class=HTMLResponse, name="page_pin")
+def page_pin(
+    request: Request,
+    state: StateDep,
+    user: Writer,
+    scenario: Annotated[str, Form(max_length=120)],
+    employee_id: Annotated[str, Form(max_length=120)],
+    action: Annotated[str, Form(pattern="^(pin|unpin)$")] = "pin",
+) -> Response:
+    """Pin (or unpin) a person's shifts in the current plan: the next solve keeps them."""
+    snap = state.snapshot(scenario)
+    with state.write() as session:
+        if action == "unpin":
+            remove_pins(session, scenario_id=scenario, employee_id=employee_id)
+        else:
+            keys = [a.key for a in snap.by_employee.get(employee_id, [])]
+            if not keys:
+                raise ProblemError(404, f"{employee_id!r} has no shifts in the current plan")
+            add_pins(session, scenario_id=scenario, keys=keys, created_by=user.username)
+        audit.record(
+            session,
+            actor=user,
+            action=f"plan.{action}",
+            subject_type="employee",
+            subject_id=employee_id,
+            fields=["pins"],
+        )
+    return RedirectResponse(f"/plan?scenario={scenario}#proposal-{employee_id}", status_code=303)
 
 
 @router.post("/plan/override", response_class=HTMLResponse, name="page_override")

@@ -16,11 +16,14 @@ from ressursbank.api.schemas import (
     Explanation,
     JobCreate,
     JobPublic,
+    PinKey,
+    PinsCreate,
+    PinsPublic,
     PlanDiffPublic,
     PlanPublic,
 )
 from ressursbank.api.security import require
-from ressursbank.db.repo_app import JobRecord, get_job, list_jobs
+from ressursbank.db.repo_app import JobRecord, add_pins, get_job, list_jobs, list_pins, remove_pins
 from ressursbank.services import queries
 from ressursbank.services.jobs import JobRequest
 from ressursbank.services.policy import Role, User
@@ -212,3 +215,49 @@ def get_explanation(
     ):
         raise ProblemError(404, f"plan {plan_id} has no assignment of {employee_id!r} to {need_id!r}")
     return Explanation(employee_id=employee_id, need_id=need_id, reasons=snap.why(match, lang))
+
+
+@router.get("/scenarios/{scenario_id}/pins", response_model=PinsPublic)
+def list_scenario_pins(scenario_id: ScenarioId, state: StateDep, user: PlanReader) -> PinsPublic:
+    """Assignments pinned by hand: the next solve keeps them (accepted offers are kept as well)."""
+    with state.read() as session:
+        queries.load_scenario(session, scenario_id)
+        keys = list_pins(session, scenario_id=scenario_id)
+    return PinsPublic(scenario_id=scenario_id, pins=[PinKey(employee_id=e, need_id=n) for e, n in keys])
+
+
+@router.post("/scenarios/{scenario_id}/pins", response_model=PinsPublic, status_code=status.HTTP_201_CREATED)
+def create_scenario_pins(scenario_id: ScenarioId, body: PinsCreate, state: StateDep, user: PlanWriter) -> PinsPublic:
+    """Pin assignments of the current plan (each must be in it: 422 otherwise)."""
+    snap = state.snapshot(scenario_id)
+    current = {a.key for a in snap.plan.assignments}
+    missing = [p for p in body.pins if (p.employee_id, p.need_id) not in current]
+    if missing:
+        raise ProblemError(
+            422, f"not in the current plan: {missing[0].employee_id} / {missing[0].need_id}", title="Invalid request"
+        )
+    with state.write() as session:
+        add_pins(
+            session,
+            scenario_id=scenario_id,
+            keys=[(p.employee_id, p.need_id) for p in body.pins],
+            created_by=user.username,
+        )
+        keys = list_pins(session, scenario_id=scenario_id)
+    return PinsPublic(scenario_id=scenario_id, pins=[PinKey(employee_id=e, need_id=n) for e, n in keys])
+
+
+@router.delete("/scenarios/{scenario_id}/pins/{employee_id}", response_model=PinsPublic)
+def delete_scenario_pins(
+    scenario_id: ScenarioId,
+    employee_id: Annotated[str, Path(max_length=120)],
+    state: StateDep,
+    user: PlanWriter,
+) -> PinsPublic:
+    """Unpin every shift of one person."""
+    with state.write() as session:
+        queries.load_scenario(session, scenario_id)
+        if not remove_pins(session, scenario_id=scenario_id, employee_id=employee_id):
+            raise ProblemError(404, f"{employee_id!r} has no pinned shifts in {scenario_id!r}")
+        keys = list_pins(session, scenario_id=scenario_id)
+    return PinsPublic(scenario_id=scenario_id, pins=[PinKey(employee_id=e, need_id=n) for e, n in keys])

@@ -1,4 +1,4 @@
-"""Web application tables: solve jobs and the notification outbox.
+"""Web application tables: solve jobs, the notification outbox and hand-made pins.
 
 Revision ID: 0002_app
 Revises: 0001
@@ -66,8 +66,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_app_outbox_employee_id", "app_outbox", ["employee_id"])
     op.create_index("ix_app_outbox_status", "app_outbox", ["status"])
+    op.create_table(
+        "app_pins",
+        sa.Column("scenario_id", sa.String(length=120), primary_key=True),
+        sa.Column("employee_id", sa.String(length=120), primary_key=True),
+        sa.Column("need_id", sa.String(length=200), primary_key=True),
+        sa.Column("created_by", sa.String(length=120), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("app_pins")
     op.drop_table("app_outbox")
     op.drop_table("app_jobs")
