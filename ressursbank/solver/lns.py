@@ -87,7 +87,20 @@ def choose_part(
     km = c.unit_km[c.e_home[candidates], unit]
     noise = np.array([rng.random() for _ in range(len(candidates))])
     order = np.lexsort((noise, km))
-    people = [int(e) for e in candidates[order[: params.neighbourhood_employees]]]
+    # half the places go to the nearest people, half to the nearest who still have room below full time that
+    # week (they are who can take a shift without overtime)
+    week = int(c.n_week[seed_need])
+    worked = np.array(
+        [sum(int(c.n_minutes[n]) for n in shifts[int(e)] if c.n_week[n] == week) for e in candidates], dtype=np.int64
+    )
+    room = c.e_full[candidates, week] - worked >= c.n_minutes[seed_need]
+    nearest = params.neighbourhood_employees // 2
+    people = [int(e) for e in candidates[order[:nearest]]]
+    for i in order[room[order]].tolist():
+        if len(people) >= params.neighbourhood_employees:
+            break
+        if int(candidates[i]) not in people:
+            people.append(int(candidates[i]))
     for n in unit_needs:
         for e in by_need[n]:
             if e not in people and len(people) < 2 * params.neighbourhood_employees:
