@@ -69,6 +69,13 @@ def test_anonymous_page_redirects_to_login(client: TestClient) -> None:
     assert answer.headers["location"] == "/login?next=%2Fprobe-page%3Fx%3D1"
 
 
+def test_htmx_request_without_login_is_told_where_to_log_in(client: TestClient) -> None:
+    """An htmx request after the session ended gets 401 with HX-Redirect to the login page (not a swapped page)."""
+    answer = client.get("/probe-page", headers={"accept": "text/html", "hx-request": "true"})
+    assert answer.status_code == 401
+    assert answer.headers["hx-redirect"] == "/login?next=%2Fprobe-page"
+
+
 def test_json_login_sets_httponly_samesite_cookie_and_returns_csrf(client: TestClient) -> None:
     """A JSON login sets an HttpOnly SameSite=Lax session cookie and returns the CSRF token."""
     answer = client.post("/api/auth/login", json={"username": "hr", "password": "demo"})

@@ -411,16 +411,14 @@ def current_user(request: Request) -> User:
     """The logged-in user; 401 for API calls, a redirect to the login page for pages."""
     user = optional_user(request)
     if user is None:
-        if _wants_page(request):
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            from urllib.parse import quote
+        from urllib.parse import quote
 
-            raise ProblemError(
-                303,
-                "Log in first. / Logg inn først.",
-                title="See Other",
-                headers={"Location": f"/login?next={quote(target, safe='')}"},
-            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        login = f"/login?next={quote(target, safe='')}"
+        if request.headers.get("hx-request") == "true":  # htmx would swap a redirected login page into the page
+            raise ProblemError(401, "Log in first. / Logg inn først.", headers={"HX-Redirect": login})
+        if _wants_page(request):
+            raise ProblemError(303, "Log in first. / Logg inn først.", title="See Other", headers={"Location": login})
         raise ProblemError(
             401, "Log in or send an API token. / Logg inn først.", headers={"WWW-Authenticate": "Bearer"}
         )
