@@ -8,6 +8,7 @@ import datetime as dt
 from ressursbank.checker import check_plan
 from ressursbank.domain.people import Absence, Restriction, RestrictionFlag
 from ressursbank.domain.plan import Pin
+from ressursbank.domain.problem import Problem
 from ressursbank.domain.rules import (
     Cohort,
     DailyRest,
@@ -24,15 +25,17 @@ from ressursbank.solve import SolveParams, solve
 from tests.helpers_engine import MONDAY, employee, need, plan_of, problem, rules, run
 
 
-def covered(p, **kw) -> int:  # type: ignore[no-untyped-def]
-    result = run(p, **kw)
+def covered(p: Problem) -> int:
+    """Solve, check with the checker (no hard violation, same objective) and count the assignments."""
+    result = run(p)
     report = check_plan(p, result.plan, weights=None)
     assert report.objective == result.objective
     assert not report.hard_violations
     return len(result.plan.assignments)
 
 
-def rule_ids(p, *pairs):  # type: ignore[no-untyped-def]
+def rule_ids(p: Problem, *pairs: tuple[str, str]) -> set[str]:
+    """The rule types the checker finds broken in a hand-made plan."""
     return {v.rule_type for v in check_plan(p, plan_of(p, *pairs)).violations}
 
 
