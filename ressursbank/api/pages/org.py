@@ -19,6 +19,7 @@ from ressursbank.services import audit, queries, reports
 from ressursbank.services.policy import Role, User, can, may_see_unit, restriction_text
 
 router = APIRouter(include_in_schema=False)
+UNITS_PER_PAGE = 100
 
 
 def scenario_choices(state: StateDep) -> list[tuple[str, str, str]]:
@@ -100,8 +101,9 @@ def page_units(
     q: Annotated[str, Query(max_length=100)] = "",
     area: Annotated[str, Query(max_length=120)] = "",
     status: Annotated[str, Query(pattern="^(|open|reduced|closed)$")] = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
-    """Units with status today, staff and coverage; filter by name, area and status."""
+    """Units with status today, staff and coverage; filter by name, area and status; 100 a page."""
     snap = state.snapshot(scenario)
     needle = q.strip().lower()
     units = [
@@ -120,8 +122,10 @@ def page_units(
         {
             "title": "Enheter" if lang == "nb" else "Units",
             "snap": snap,
-            "units": units[:400],
+            "units": units[(page - 1) * UNITS_PER_PAGE : page * UNITS_PER_PAGE],
             "total": len(units),
+            "page": page,
+            "pages": max(1, -(-len(units) // UNITS_PER_PAGE)),
             "q": q,
             "area": area,
             "status": status,
