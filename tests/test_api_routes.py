@@ -364,6 +364,15 @@ def test_roster_export_xlsx(client: TestClient, auth_headers: Headers) -> None:
     assert units <= {"Asker sentrum sykehjem 1, post 1", "Koronapoliklinikken, Borgen helsestasjon"}
 
 
+def test_offers_export_xlsx(client: TestClient, auth_headers: Headers) -> None:
+    """Offers export as XLSX with a header row (an employee may not export)."""
+    r = client.get("/api/exports/offers.xlsx?lang=en", headers=auth_headers("hr"))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(r.content)).active
+    assert ws is not None and ws["A1"].value == "Id" and ws["G1"].value == "Status"
+    assert_problem(client.get("/api/exports/offers.xlsx", headers=auth_headers("employee")), 403)
+
+
 def test_openapi_has_stable_unique_operation_ids(client: TestClient) -> None:
     """OpenAPI lists every API route once with an operation id; /docs is served."""
     schema = client.get("/api/openapi.json").json()

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from ressursbank.api.deps import SnapshotDep
+from ressursbank.api.deps import SnapshotDep, StateDep
 from ressursbank.api.schemas import GapPublic, HeatCellPublic, HeatRowPublic, OverviewPublic
 from ressursbank.api.security import require
 from ressursbank.services import reports
@@ -85,3 +85,36 @@ def export_roster(
     data = reports.roster_xlsx(snap, unit_ids=units, lang=lang)
     name = f"turnus-{snap.scenario.id if snap.scenario else 'plan'}.xlsx"
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/exports/offers.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
+def export_offers(
+    snap: SnapshotDep,
+    state: StateDep,
+    user: Annotated[User, Depends(require("offers:send"))],
+    lang: Annotated[str, Query(pattern="^(nb|en)$")] = "nb",
+) -> Response:
+    """Offers the user may see, with status, answer time and reason, as XLSX."""
+    from ressursbank.services import workflow
+
+    with state.read() as session:
+        offers = workflow.visible_offers(session, viewer=user, limit=100_000)
+    rows: list[dict[str, object]] = []
+    for o in offers:
+        emp = snap.employee(o.employee_id)
+        host = snap.unit(o.host_unit_id)
+        rows.append(
+            {
+                "id": o.id,
+                "employee_id": o.employee_id,
+                "employee_name": emp.name if emp else "",
+                "host_unit": host.name if host else o.host_unit_id,
+                "start": o.first_start,
+                "end": o.last_end,
+                "status": str(o.status),
+                "answered_at": o.updated_at if str(o.status) in ("accepted", "declined") else None,
+                "reason": o.answer_reason or "",
+            }
+        )
+    data = reports.offers_xlsx(rows, lang=lang)
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="tilbud.xlsx"'})
