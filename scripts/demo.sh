@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export RESSURSBANK_HOME=${RESSURSBANK_HOME:-$PWD/var}
+# The demo replays March 2020: offers are made as on the Friday before the schools closed.
+export RESSURSBANK_TODAY=${RESSURSBANK_TODAY:-2020-03-13}
 .venv/bin/ressursbank demo --preset "${RESSURSBANK_DEMO_PRESET:-asker}" --seed 2020 --scenario covid-2020-03 --fresh \
   --plan --time-limit "${RESSURSBANK_DEMO_TIME_LIMIT:-60}"
 exec .venv/bin/ressursbank serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"

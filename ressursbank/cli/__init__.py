@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -232,7 +233,10 @@ def serve(
     import uvicorn
 
     url, _ = _database()
+    today = os.environ.get("RESSURSBANK_TODAY")
     console.print(f"ressursbank on [bold]http://{host}:{port}/[/]  (API docs: http://{host}:{port}/docs)")
+    if today:
+        console.print(f"Replaying the date {today} (RESSURSBANK_TODAY) for offers and deadlines.")
     console.print(f"Database: {_redact(url)}. Stop with Ctrl+C.")
     uvicorn.run("ressursbank.api.app:create_app", factory=True, host=host, port=port, log_level="warning")
 
