@@ -9,4 +9,4 @@ export RESSURSBANK_HOME=${RESSURSBANK_HOME:-$PWD/var}
 export RESSURSBANK_TODAY=${RESSURSBANK_TODAY:-2020-03-13}
 .venv/bin/ressursbank demo --preset "${RESSURSBANK_DEMO_PRESET:-asker}" --seed 2020 --scenario covid-2020-03 --fresh \
   --plan --time-limit "${RESSURSBANK_DEMO_TIME_LIMIT:-60}"
-exec .venv/bin/ressursbank serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"
+exec .venv/bin/ressursbank serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}" --workers 2

@@ -228,6 +228,7 @@ def _as_dict(summary: Any) -> dict[str, Any]:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (one per core is typical)")] = 1,
 ) -> None:
     """Serve the web app and the REST API (OpenAPI at /docs)."""
     import uvicorn
@@ -238,7 +239,9 @@ def serve(
     if today:
         console.print(f"Replaying the date {today} (RESSURSBANK_TODAY) for offers and deadlines.")
     console.print(f"Database: {_redact(url)}. Stop with Ctrl+C.")
-    uvicorn.run("ressursbank.api.app:create_app", factory=True, host=host, port=port, log_level="warning")
+    uvicorn.run(
+        "ressursbank.api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
+    )
 
 
 @app.command("import")
