@@ -210,3 +210,15 @@ def test_part_timer_first() -> None:
     who = {a.employee_id for a in result.plan.assignments if a.need_id == "extra"}
     assert who == {"part"}
     assert check_plan(p, result.plan).objective == result.objective
+
+
+def test_objective_weights_refuse_negative_values() -> None:
+    """ObjectiveWeights is a validated record: a negative weight is refused with its name."""
+    import pytest
+
+    from ressursbank.domain.rules import ObjectiveWeights
+    from ressursbank.exceptions import DomainError
+
+    with pytest.raises(DomainError, match="overtime_per_minute"):
+        ObjectiveWeights(overtime_per_minute=-1)
+    assert ObjectiveWeights().unmet_critical > ObjectiveWeights().unmet_other > ObjectiveWeights().overtime_per_minute
