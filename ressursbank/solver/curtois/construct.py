@@ -72,15 +72,16 @@ def construct(compiled: Compiled, *, deadline: float, seed: int, exact: bool = T
     )
     for position, e in enumerate(order):
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
         share = remaining / (len(order) - position)
         result: Assignment | None = None
-        if not exact:
+        if not exact or remaining <= 0:
+            # Past the deadline only the fast pattern constructor runs, so the roster is still completed.
             row = pattern_roster(compiled, e, assignment, rng)
             if row is not None:
                 assignment[e] = row
                 continue
+            if remaining <= 0:
+                return None
         result = roster_one(compiled, assignment, e, time_limit=min(remaining, max(0.05, share)), seed=seed)
         if result is None and exact:
             row = pattern_roster(compiled, e, assignment, rng)

@@ -22,6 +22,9 @@ from ressursbank.solver.curtois.rules import post_rules
 
 logger = logging.getLogger(__name__)
 
+#: Above this horizon the per-employee CP-SAT construction is too slow; the pattern constructor goes first.
+EXACT_CONSTRUCTION_MAX_DAYS = 84
+
 Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN"]
 Method = Literal["engine", "baseline"]
 
@@ -200,7 +203,12 @@ def solve_curtois(
     full = size <= params.full_model_max_vars
     # With a monolithic model the construction only seeds the hint, so it gets a small slice of the budget.
     build_share = 0.1 if full else 0.6
-    best = construct(compiled, deadline=start + build_share * params.time_limit, seed=params.seed, exact=full)
+    best = construct(
+        compiled,
+        deadline=start + build_share * params.time_limit,
+        seed=params.seed,
+        exact=full and compiled.days <= EXACT_CONSTRUCTION_MAX_DAYS,
+    )
     if best is not None:
         phases.append("construct")
         report("construct", compiled.objective(best), None)
