@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 
 from ressursbank.domain.plan import Pin, Plan
 from ressursbank.domain.problem import Problem
 from ressursbank.result import Result, SolveStatus
+from ressursbank.solver.engine import run
 from ressursbank.solver.params import PRESETS, Progress, SolveParams
 
 __all__ = ["PRESETS", "Progress", "Result", "SolveParams", "SolveStatus", "solve"]
@@ -42,10 +42,4 @@ def solve(
         Status, plan, objective by term, proven bound, gap, runtime and statistics. Never raises because a
         problem is infeasible: unmet needs are part of the plan and of the objective.
     """
-    # Loaded by name: the import-linter contract "only the solver imports OR-Tools" counts indirect imports, and
-    # the engine imports OR-Tools; callers of this door must not be seen as importing it.
-    engine = importlib.import_module("ressursbank.solver.engine")
-    result: Result = engine.run(
-        problem, params or SolveParams.preset("default"), hint=hint, pins=pins, progress=progress
-    )
-    return result
+    return run(problem, params or SolveParams.preset("default"), hint=hint, pins=pins, progress=progress)

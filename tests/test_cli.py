@@ -109,3 +109,16 @@ def test_export_then_import_round_trips(sqlite_home: Path, tmp_path: Path, monke
     assert "employees: 120 ny/new" in imported
     again = run("import", *files)
     assert "0 ny/new, 0 endret/updated" in again
+
+
+def test_export_plan_writes_the_audit_files(sqlite_home: Path, tmp_path: Path) -> None:
+    """`export plan` writes roster, employees, needs, unmet and rule sets; the roster has the documented header."""
+    run("demo", "--preset", "tiny")
+    missing = CliRunner().invoke(app, ["export", "plan", str(tmp_path / "none"), "--weeks", "1"])
+    assert missing.exit_code == 1 and "no plan" in missing.output
+    run("plan", "--weeks", "1", "--time-limit", "3")
+    run("export", "plan", str(tmp_path / "out"), "--weeks", "1")
+    names = {p.name for p in (tmp_path / "out").iterdir()}
+    assert names >= {"roster.csv", "employees.csv", "needs.csv", "unmet.csv", "rule_sets.json"}
+    header = (tmp_path / "out" / "roster.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("employee_id,unit_id,start,end")

@@ -221,7 +221,8 @@ def _plan(sessions: Any, scenario: str, *, weeks: int, time_limit: float, preset
 
 def _as_dict(summary: Any) -> dict[str, Any]:
     out = {k: getattr(summary, k) for k in summary.__dataclass_fields__ if k != "statistics"}
-    return json.loads(json.dumps(out, default=str))
+    plain: dict[str, Any] = json.loads(json.dumps(out, default=str))
+    return plain
 
 
 @app.command()
@@ -305,7 +306,7 @@ def export_plan(
         if stored is None:
             raise _fail(f"no plan for scenario {scenario!r}; run `ressursbank plan --scenario {scenario}` first")
         problem = load_problem(session, scenario_id=scenario, weeks=weeks)
-    written = plan_export.write_plan_export(problem, stored[1], directory)
+    written = plan_export.write_plan(directory, problem, stored[1])
     for path in written:
         console.print(f"wrote {path}", soft_wrap=True)
 
