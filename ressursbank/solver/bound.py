@@ -5,12 +5,15 @@ maximum flow from people (aggregated by identical eligibility) to need classes b
 places can be filled; summed over groups this bounds total coverage from above, and so the unmet places from below.
 The same is done for critical needs alone. Rest, hours and all other rules are relaxed, so the bound is valid.
 Money: every filled place costs at least the cheapest eligible person's wage and supplements.
+Priced weekly flow: a minimum-cost flow of minutes per week prices unmet needs, overtime and PositionNorm extra
+hours at (under-estimated) objective rates; with the wages of every place it is a second bound, and the larger of
+the two is reported (docs/objective.md, "Bound").
 """
 
 from __future__ import annotations
 
 import numpy as np
-from ortools.graph.python import max_flow
+from ortools.graph.python import max_flow, min_cost_flow
 
 from ressursbank.solver.compile import Compiled
 
@@ -92,6 +95,21 @@ def minutes_beyond_full_time(c: Compiled) -> int:
     return _weekly_bounds(c, _Profiles(c), no_overtime=True)[0]
 
 
+def _days_free(c: Compiled, week: int, in_week: np.ndarray) -> np.ndarray:
+    """Per employee, the days of ``week`` they can work: days with at least one need they are not absent for."""
+    absent_days = np.zeros(c.n_employees, dtype=np.int64)
+    first_day = week * 7
+    for d in range(first_day, first_day + c.week_days[week]):
+        on_day = in_week[c.n_day[in_week] == d]
+        absent_all: set[int] | None = None
+        for n in on_day.tolist():
+            absent = set(c.need_absent.get(n, np.zeros(0, dtype=np.int64)).tolist())
+            absent_all = absent if absent_all is None else absent_all & absent
+        if absent_all:
+            absent_days[list(absent_all)] += 1
+    return c.week_days[week] - absent_days
+
+
 def _weekly_bounds(c: Compiled, profiles: _Profiles, *, no_overtime: bool = False) -> tuple[int, int]:
     """Per week, minutes people can work at most against minutes needed, as places (see above)."""
     n_classes = c.class_mask.shape[0]
@@ -105,20 +123,9 @@ def _weekly_bounds(c: Compiled, profiles: _Profiles, *, no_overtime: bool = Fals
         in_week = np.flatnonzero(c.n_week == week)
         if len(in_week) == 0:
             continue
-        days = c.week_days[week]
-        # days with at least one need the person is not absent for bound the days they can work
-        absent_days = np.zeros(c.n_employees, dtype=np.int64)
-        first_day = week * 7
-        for d in range(first_day, first_day + days):
-            on_day = in_week[c.n_day[in_week] == d]
-            absent_all: set[int] | None = None
-            for n in on_day.tolist():
-                absent = set(c.need_absent.get(n, np.zeros(0, dtype=np.int64)).tolist())
-                absent_all = absent if absent_all is None else absent_all & absent
-            if absent_all:
-                absent_days[list(absent_all)] += 1
+        days_free = _days_free(c, week, in_week)
         limit = c.e_full[:, week] if no_overtime else c.e_full[:, week] + ot_week
-        capacity = np.minimum(np.minimum(max_week, limit), (days - absent_days) * max_day)
+        capacity = np.minimum(np.minimum(max_week, limit), days_free * max_day)
         supply = np.bincount(profiles.of_employee, weights=np.maximum(0, capacity), minlength=profiles.matrix.shape[1])
         for which, only_critical in ((0, False), (1, True)):
             chosen = in_week[c.n_critical[in_week]] if only_critical else in_week
@@ -135,13 +142,134 @@ def _weekly_bounds(c: Compiled, profiles: _Profiles, *, no_overtime: bool = Fals
     return out[0], out[1]
 
 
+def _priced_weekly_flow(c: Compiled, profiles: _Profiles, cheapest: np.ndarray) -> int | None:
+    """A lower bound on unmet + overtime + PositionNorm warnings, less the wages of unmet places (see ``priced``).
+
+    Per week, a minimum-cost flow of minutes from people (by eligibility profile) to needs (by class and
+    criticality). Each person supplies, up to ``min(max per week, full time + weekly overtime cap, free days x max
+    per day)``: minutes up to their contract at no cost, minutes up to full time at the PositionNorm rate
+    (``cost // 60`` per minute, free for volunteers when the rule allows), minutes beyond full time at the overtime
+    weight plus their overtime supplement. A need's minutes may instead be left unmet at ``(unmet weight - the
+    dearest wage of one of its places) // its longest shift`` per minute. A lawful plan gives a flow whose cost is
+    at most its overtime + warnings + unmet cost - (wages the unmet places would have cost), because each person's
+    minutes per week fall in the tiers in order, floors only lower the rates, and rest, per-day structure, the
+    4-week and yearly caps, travel and preferences are relaxed. ``None`` when the discounted unmet rate would be
+    negative (unusual weights): the relaxation is then not used.
+    """
+    w = c.weights
+    rp = [c.rule_params[int(r)] for r in c.e_rule_set]
+    max_week = np.array([p.max_week for p in rp], dtype=np.int64)
+    ot_week = np.array([p.overtime_week for p in rp], dtype=np.int64)
+    max_day = np.array([p.max_day for p in rp], dtype=np.int64)
+    position_rate = np.array(
+        [
+            0 if (p.position_volunteers_free and bool(c.e_volunteer[e])) else p.position_cost_per_hour // 60
+            for e, p in enumerate(rp)
+        ],
+        dtype=np.int64,
+    )
+    overtime_rate = w.overtime_per_minute + w.cost_per_ore * c.e_overtime_ore.astype(np.int64)
+    n_profiles = profiles.matrix.shape[1]
+    total = 0
+    for week in range(c.weeks):
+        in_week = np.flatnonzero(c.n_week == week)
+        if len(in_week) == 0:
+            continue
+        full = c.e_full[:, week].astype(np.int64)
+        contract = c.e_contract[:, week].astype(np.int64)
+        capacity = np.maximum(
+            0, np.minimum(np.minimum(max_week, full + ot_week), _days_free(c, week, in_week) * max_day)
+        )
+        up_to_full = np.minimum(capacity, np.maximum(full, 0))
+        free = np.minimum(up_to_full, np.maximum(contract, 0))
+        tiers = (
+            (free, np.zeros(c.n_employees, dtype=np.int64)),
+            (up_to_full - free, position_rate),
+            (capacity - up_to_full, overtime_rate),
+        )
+        # supply arcs: one per (profile, rate), capacities summed over the profile's people
+        sup_profile: list[np.ndarray] = []
+        sup_rate: list[np.ndarray] = []
+        sup_cap: list[np.ndarray] = []
+        for cap, rate in tiers:
+            keep = cap > 0
+            keys, inverse = np.unique(np.stack([profiles.of_employee[keep], rate[keep]]), axis=1, return_inverse=True)
+            sup_profile.append(keys[0])
+            sup_rate.append(keys[1])
+            sup_cap.append(np.bincount(inverse.reshape(-1), weights=cap[keep], minlength=keys.shape[1]))
+        s_profile = np.concatenate(sup_profile).astype(np.int64)
+        s_rate = np.concatenate(sup_rate).astype(np.int64)
+        s_cap = np.concatenate(sup_cap).astype(np.int64)
+        # demand nodes: (class, critical)
+        node_key = c.n_class[in_week].astype(np.int64) * 2 + c.n_critical[in_week].astype(np.int64)
+        nodes, node_of = np.unique(node_key, return_inverse=True)
+        node_of = node_of.reshape(-1)
+        minutes = (c.n_count[in_week] * c.n_minutes[in_week]).astype(np.int64)
+        demand = np.bincount(node_of, weights=minutes, minlength=len(nodes)).astype(np.int64)
+        longest = np.zeros(len(nodes), dtype=np.int64)
+        np.maximum.at(longest, node_of, c.n_minutes[in_week].astype(np.int64))
+        dearest = np.zeros(len(nodes), dtype=np.int64)
+        np.maximum.at(dearest, node_of, cheapest[in_week])
+        weight = np.where(nodes % 2 == 1, w.unmet_critical, w.unmet_other).astype(np.int64)
+        unmet_rate = (weight - w.cost_per_ore * dearest) // np.maximum(1, longest)
+        if (unmet_rate < 0).any():
+            return None
+        node_class = nodes // 2
+        # node ids: 0 source, 1.. profiles, then demand nodes
+        source = 0
+        first_node = 1 + n_profiles
+        k_idx, p_idx = np.nonzero(profiles.matrix[node_class])
+        big = int(demand.sum())
+        tails = np.concatenate(
+            [np.zeros(len(s_profile), dtype=np.int64), 1 + p_idx, np.zeros(len(nodes), dtype=np.int64)]
+        )
+        heads = np.concatenate([1 + s_profile, first_node + k_idx, first_node + np.arange(len(nodes))])
+        caps = np.concatenate([s_cap, np.full(len(k_idx), big, dtype=np.int64), demand])
+        costs = np.concatenate([s_rate, np.zeros(len(k_idx), dtype=np.int64), unmet_rate])
+        flow = min_cost_flow.SimpleMinCostFlow()
+        flow.add_arcs_with_capacity_and_unit_cost(
+            tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64), costs.astype(np.int64)
+        )
+        supplies = np.zeros(first_node + len(nodes), dtype=np.int64)
+        supplies[source] = big
+        supplies[first_node:] = -demand
+        flow.set_nodes_supplies(np.arange(len(supplies), dtype=np.int32), supplies)
+        if flow.solve() != flow.OPTIMAL:
+            return None
+        total += int(flow.optimal_cost())
+    return total
+
+
 def lower_bound(c: Compiled) -> int:
     """A lower bound on the objective (see the module docstring)."""
     return bound_with_coverage(c)[0]
 
 
-def bound_with_coverage(c: Compiled) -> tuple[int, int, int]:
-    """(lower bound on the objective, upper bound on places filled, upper bound on critical places filled)."""
+def cheapest_per_need(c: Compiled) -> np.ndarray:
+    """Per need, the least wage and supplements (øre) one filled place of it costs: its cheapest eligible person.
+
+    Absences are ignored: the minimum over more people is lower, so bounds built on it stay valid.
+    """
+    cheapest = np.zeros(c.n_needs, dtype=np.int64)
+    by_class: dict[tuple[int, int], int] = {}
+    for n in range(c.n_needs):
+        key = (int(c.n_class[n]), int(c.n_minutes[n]) * 100_000 + int(c.n_supplement[:, n].min()))
+        found = by_class.get(key)
+        if found is None:
+            mask = c.class_mask[c.n_class[n]]
+            found = 0
+            if mask.any():
+                found = int((c.e_wage[mask] * int(c.n_minutes[n]) * 100 // 60).min()) + int(c.n_supplement[:, n].min())
+            by_class[key] = found
+        cheapest[n] = found
+    return cheapest
+
+
+def headcount_bound(c: Compiled) -> tuple[int, int, int]:
+    """The bound from coverage alone: unmet places, overtime beyond full time, money (see the module docstring).
+
+    Returns (lower bound on the objective, upper bound on places filled, upper bound on critical places filled).
+    """
     w = c.weights
     total_ub, critical_ub = coverage_upper_bounds(c)
     demand = int(c.n_count.sum())
@@ -157,20 +285,31 @@ def bound_with_coverage(c: Compiled) -> tuple[int, int, int]:
         overtime = max(0, minutes_beyond_full_time(c) - (unmet_critical + unmet_other) * longest)
         bound += w.overtime_per_minute * overtime
     # money: each filled place costs at least its cheapest eligible person
-    # (absences ignored: the minimum over more people is lower, so the bound stays valid)
-    cheapest = np.zeros(c.n_needs, dtype=np.int64)
-    by_class: dict[tuple[int, int], int] = {}
-    for n in range(c.n_needs):
-        key = (int(c.n_class[n]), int(c.n_minutes[n]) * 100_000 + int(c.n_supplement[:, n].min()))
-        found = by_class.get(key)
-        if found is None:
-            mask = c.class_mask[c.n_class[n]]
-            found = 0
-            if mask.any():
-                found = int((c.e_wage[mask] * int(c.n_minutes[n]) * 100 // 60).min()) + int(c.n_supplement[:, n].min())
-            by_class[key] = found
-        cheapest[n] = found
-    filled_at_least = 0
+    cheapest = cheapest_per_need(c)
     money = int((cheapest * c.n_count).sum()) - (unmet_critical + unmet_other) * int(cheapest.max(initial=0))
-    bound += w.cost_per_ore * max(0, money) + filled_at_least
+    bound += w.cost_per_ore * max(0, money)
+    return bound, total_ub, critical_ub
+
+
+def priced_bound(c: Compiled) -> int | None:
+    """The bound from the weekly minimum-cost flow (see ``_priced_weekly_flow``) plus the wages of every place.
+
+    ``None`` when the relaxation does not apply (unmet weights below a shift's wages).
+    """
+    cheapest = cheapest_per_need(c)
+    priced = _priced_weekly_flow(c, _Profiles(c), cheapest)
+    if priced is None:
+        return None
+    return priced + c.weights.cost_per_ore * int((cheapest * c.n_count).sum())
+
+
+def bound_with_coverage(c: Compiled) -> tuple[int, int, int]:
+    """(lower bound on the objective, upper bound on places filled, upper bound on critical places filled).
+
+    The larger of the headcount bound and the priced weekly flow bound; both are valid, so the larger is too.
+    """
+    bound, total_ub, critical_ub = headcount_bound(c)
+    priced = priced_bound(c)
+    if priced is not None:
+        bound = max(bound, priced)
     return bound, total_ub, critical_ub
