@@ -15,6 +15,8 @@ PRESETS: Mapping[str, Mapping[str, object]] = {
     "portfolio": {"linearization_level": 2},
     # LNS sub-problems: small, re-solved many times; stop early on the first good improvement.
     "neighbourhood": {"linearization_level": 2, "cp_model_presolve": True},
+    # CP-SAT's own portfolio (one LP worker + interleaved LNS) on the engine model, with the constructed hint.
+    "default": {},
     # The plain baseline: CP-SAT defaults only.
     "baseline": {},
 }
