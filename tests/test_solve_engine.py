@@ -112,3 +112,18 @@ def test_pins_are_kept_and_hint_changes_counted() -> None:
     again = solve(p, params, hint=first.plan, pins=[Pin("dear", "n0")])
     assert again.terms["changes"] == 0
     assert check_plan(p, again.plan, hint=first.plan).terms == again.terms
+
+
+def test_released_person_with_spare_hours_beats_overtime() -> None:
+    """A unit whose own nurse would go into overtime gets the last shift from a nearby released nurse instead."""
+    own = employee("own")
+    released = employee("released", home="host")  # the corona clinic has no needs: its nurse is free
+    p = problem([own, released], [need(f"d{day}", day) for day in range(5)])
+    for overrides in ({"construction_only": True}, {}):
+        result = run(p, **overrides)
+        report = check_plan(p, result.plan)
+        assert not report.hard_violations
+        assert report.covered == 5
+        assert report.overtime_minutes == 0
+        assert "released" in {a.employee_id for a in result.plan.assignments}
+        assert report.objective == result.objective

@@ -362,6 +362,16 @@ def replan_plan(
     for e, n in removals:
         freed_by[n].append(e)
     budget = None if max_changes is None else max(0, max_changes - minimum)
+    # People of a reopened unit work at home from the reopening day: never refill other units with them.
+    returners: frozenset[str] = frozenset()
+    back_from = dt.datetime.max
+    if isinstance(event, UnitReopening):
+        returners = frozenset(e.id for e in derived.employees if e.home_unit_id == event.unit_id)
+        back_from = dt.datetime.combine(event.day, dt.time())
+
+    def stays_home(a: Assignment) -> bool:
+        return a.employee_id in returners and a.unit_id != derived.home_unit_of[a.employee_id] and a.start >= back_from
+
     added: list[Assignment] = []
     seen: set[str] = set()
     for need_id in focus:
@@ -375,6 +385,8 @@ def replan_plan(
             if refills == 0 and budget is not None and budget <= 0:
                 break
             exclude = [e for e, n in forbidden if n == need_id]
+            if returners and need.start >= back_from:
+                exclude.extend(e for e in returners if derived.home_unit_of[e] != need.unit_id)
             found = finder.find(need, limit=1, displace=False, exclude=exclude)
             if not found or found[0].objective_delta >= 0:
                 break
@@ -396,7 +408,9 @@ def replan_plan(
     if use_engine:
         engine_params = params or SolveParams.preset("fast", processes=1)
         result = solve(derived, engine_params, hint=new_plan, pins=pin_list)
-        candidate = Plan.of((a for a in result.plan.assignments if a.key not in forbidden), result.plan.trainings)
+        candidate = Plan.of(
+            (a for a in result.plan.assignments if a.key not in forbidden and not stays_home(a)), result.plan.trainings
+        )
         within = max_changes is None or changed_assignments(plan, candidate) <= max_changes
         better = (
             check_plan(derived, candidate, weights=w).objective < check_plan(derived, new_plan, weights=w).objective

@@ -1,10 +1,11 @@
 """A fast, domain-aware construction: a full lawful plan in seconds.
 
 Needs are taken in time order (critical first among needs that start together). Each need is first offered to its
-own unit's staff, then to everyone; among the people who may lawfully take it *now* (rest, hours, overtime caps,
-weekly rest, cohort), the one with the least marginal objective is chosen: the exact increase of the objective of
-docs/objective.md. Because time only moves forward, every rule can be checked with a few vector operations over all
-employees, so the whole Asker municipality is built in seconds.
+own unit's staff who still have contract hours to spare that week, then to everyone (own staff in overtime or
+unwanted extra hours compete with people from other units by the exact objective); among the people who may
+lawfully take it *now* (rest, hours, overtime caps, weekly rest, cohort), the one with the least marginal objective
+is chosen: the exact increase of the objective of docs/objective.md. Because time only moves forward, every rule can
+be checked with a few vector operations over all employees, so the whole Asker municipality is built in seconds.
 """
 
 from __future__ import annotations
@@ -209,12 +210,29 @@ class Greedy:
             self.cohort_unit[e, d // int(self.cohort_days[e])] = u
         self.by_need[n].append(e)
 
-    def fill(self, n: int, idx: IntArray) -> None:
-        """Give need ``n`` its missing people, cheapest first, among the eligible employees ``idx``."""
+    def within_contract(self, n: int, idx: IntArray) -> BoolArray:
+        """Which of ``idx`` would take need ``n`` without overtime and without paid extra hours."""
+        c = self.c
+        m, b = int(c.n_minutes[n]), int(c.n_week[n])
+        after = self.week_minutes[idx, b] + m
+        limit = np.where(
+            self.position_free[idx] | (self.position_cost[idx] == 0), c.e_full[idx, b], c.e_contract[idx, b]
+        )
+        out: BoolArray = after <= np.minimum(limit, c.e_full[idx, b])
+        return out
+
+    def fill(self, n: int, idx: IntArray, *, spare_only: bool = False) -> None:
+        """Give need ``n`` its missing people, cheapest first, among the eligible employees ``idx``.
+
+        With ``spare_only``, only people whose week still has room for the need within their contract (no overtime,
+        no paid extra hours) are considered.
+        """
         missing = int(self.c.n_count[n]) - len(self.by_need[n])
         if missing <= 0 or len(idx) == 0:
             return
         ok = self.feasible(n, idx)
+        if spare_only:
+            ok &= self.within_contract(n, idx)
         if self.by_need[n]:
             self.flag[self.by_need[n]] = True
             ok &= ~self.flag[idx]
@@ -260,6 +278,10 @@ def construct(
         pinned.setdefault(n, []).append(e)
     allowed = np.ones(c.n_employees, dtype=np.bool_) if frozen is None else ~frozen
     members = [np.flatnonzero(row & allowed) for row in c.class_mask]
+    # people whose own unit has no critical need in a week may be lent out early (measured on Asker: lending
+    # everyone with spare hours left 29 critical places open, lending only these left none)
+    lendable = np.ones((len(c.unit_ids), c.weeks), dtype=np.bool_)
+    lendable[c.n_unit[c.n_critical], c.n_week[c.n_critical]] = False
     open_critical: list[int] = []
     start = 0
     while start < c.n_needs:
@@ -271,9 +293,15 @@ def construct(
         for n in group:
             for e in pinned.get(n, ()):
                 g.take(e, n)
-        for n in group:  # own staff first
+        for n in group:  # own staff first, while their contract hours last
             idx = members[c.n_class[n]]
-            g.fill(n, idx[c.e_home[idx] == c.n_unit[n]])
+            g.fill(n, idx[c.e_home[idx] == c.n_unit[n]], spare_only=True)
+        for n in group:  # then own staff beyond contract against lendable people with spare contract hours
+            idx = members[c.n_class[n]]
+            own = c.e_home[idx] == c.n_unit[n]
+            spare = ~own & lendable[c.e_home[idx], c.n_week[n]]
+            spare[spare] = g.within_contract(n, idx[spare])
+            g.fill(n, idx[own | spare])
         blocked = np.zeros(c.n_employees, dtype=np.bool_)
         now = int(c.n_start[group[0]])
         still_open = []
