@@ -29,6 +29,7 @@ import os
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ressursbank.db import repo_security as repo
 from ressursbank.db import repository
@@ -665,18 +666,19 @@ def withdraw_offer(
     return offer
 
 
-def expire_offers(session: repo.Session, *, now: dt.datetime, actor: User | None = None) -> int:
-    """Mark offers nobody answered before their deadline (or before the first shift) as expired; returns how many."""
-    who = actor or SYSTEM_USER
+def _move_due_offers(
+    session: repo.Session, rows: Iterable[Any], *, status: OfferStatus, action: str, now: dt.datetime, actor: User
+) -> int:
+    """Move each due offer to ``status`` unless someone changed it meanwhile (version check); audit each move."""
     count = 0
-    for row in repo.offers_due_to_expire(session, now):
+    for row in rows:
         if repo.update_offer_if_version(
-            session, offer_id=row.id, version=row.version, status=S.EXPIRED.value, updated_at=now
+            session, offer_id=row.id, version=row.version, status=status.value, updated_at=now
         ):
             audit.record(
                 session,
-                actor=who,
-                action="offer.expire",
+                actor=actor,
+                action=action,
                 subject_type="offer",
                 subject_id=row.id,
                 person_id=row.employee_id,
@@ -684,27 +686,20 @@ def expire_offers(session: repo.Session, *, now: dt.datetime, actor: User | None
             )
             count += 1
     return count
+
+
+def expire_offers(session: repo.Session, *, now: dt.datetime, actor: User | None = None) -> int:
+    """Mark offers nobody answered before their deadline (or before the first shift) as expired; returns how many."""
+    rows = repo.offers_due_to_expire(session, now)
+    return _move_due_offers(session, rows, status=S.EXPIRED, action="offer.expire", now=now, actor=actor or SYSTEM_USER)
 
 
 def activate_offers(session: repo.Session, *, now: dt.datetime, actor: User | None = None) -> int:
     """Accepted offers whose first shift has begun become active; returns how many."""
-    who = actor or SYSTEM_USER
-    count = 0
-    for row in repo.offers_to_activate(session, now):
-        if repo.update_offer_if_version(
-            session, offer_id=row.id, version=row.version, status=S.ACTIVE.value, updated_at=now
-        ):
-            audit.record(
-                session,
-                actor=who,
-                action="offer.activate",
-                subject_type="offer",
-                subject_id=row.id,
-                person_id=row.employee_id,
-                fields=["status"],
-            )
-            count += 1
-    return count
+    rows = repo.offers_to_activate(session, now)
+    return _move_due_offers(
+        session, rows, status=S.ACTIVE, action="offer.activate", now=now, actor=actor or SYSTEM_USER
+    )
 
 
 def return_home(
