@@ -6,35 +6,20 @@ script, so a page that relies on it breaks here first)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from ressursbank.api.i18n import catalogue
 from ressursbank.domain import RestrictionFlag
+from tests.live import CHROMIUM, chromium, has_chromium, live_server
 from tests.test_api_support import TemplateDb, build_template, copy_db
-
-CHROMIUM = os.environ.get("RESSURSBANK_CHROMIUM") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM}"),
+    pytest.mark.skipif(not has_chromium(), reason=f"Chromium not found at {CHROMIUM}"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -47,51 +32,15 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> TemplateDb:
 def base(template: TemplateDb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """uvicorn on a free loopback port over a copy of the template."""
     directory = tmp_path_factory.mktemp("restriction-browser-db")
-    url = copy_db(template, directory)
-    port = _free_port()
-    env = {**os.environ, "RESSURSBANK_DATABASE_URL": url, "RESSURSBANK_HOME": str(directory)}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "ressursbank.api.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    address = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{address}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-        if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode() if process.stderr else "server died")
-    yield address
-    process.kill()
-    process.wait(timeout=10)
+    with live_server(copy_db(template, directory), directory) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless Chromium through Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _words() -> set[str]:

@@ -4,43 +4,22 @@ clinic covered. Screenshots of each page go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.live import CHROMIUM, chromium, has_chromium, live_server
 from tests.test_api_support import TemplateDb, build_template, copy_db
 
-CHROMIUM = os.environ.get("RESSURSBANK_CHROMIUM") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM}"),
+    pytest.mark.skipif(not has_chromium(), reason=f"Chromium not found at {CHROMIUM}"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -53,50 +32,14 @@ def server(template: TemplateDb, tmp_path_factory: pytest.TempPathFactory) -> It
     """A real uvicorn server on a free loopback port over a copy of the template database: (base URL, db URL)."""
     directory = tmp_path_factory.mktemp("browser-db")
     url = copy_db(template, directory)
-    port = _free_port()
-    env = {**os.environ, "RESSURSBANK_DATABASE_URL": url, "RESSURSBANK_HOME": str(directory)}
-    env.pop("RESSURSBANK_PLANNER", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "ressursbank.api.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-        if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode() if process.stderr else "server died")
-    yield base, url
-    process.kill()
-    process.wait(timeout=10)
+    with live_server(url, directory) as base:
+        yield base, url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+    with chromium() as launched:
+        yield launched
 
 
 def shot(page: Any, name: str) -> None:
