@@ -258,6 +258,36 @@ def _closed_on(
     return False
 
 
+def _add_offer_shifts(
+    session: repo.Session, row: Any, shifts: Iterable[Assignment], *, actor: User, reason: str | None
+) -> list[Any]:
+    """Store an offer's shifts (all for the offer's employee) and audit the offer's creation."""
+    shift_rows = [
+        repo.OfferShiftRow(
+            offer_id=row.id,
+            need_id=a.need_id,
+            employee_id=row.employee_id,
+            unit_id=a.unit_id,
+            start=a.start,
+            end=a.end,
+            qualification_used=a.qualification_used,
+        )
+        for a in shifts
+    ]
+    session.add_all(shift_rows)
+    audit.record(
+        session,
+        actor=actor,
+        action="offer.create",
+        subject_type="offer",
+        subject_id=row.id,
+        person_id=row.employee_id,
+        fields=["status"],
+        reason=reason,
+    )
+    return shift_rows
+
+
 def create_offers_for_plan(
     session: repo.Session,
     *,
@@ -328,29 +358,7 @@ def create_offers_for_plan(
             updated_at=now,
         )
         session.add(row)
-        shift_rows = [
-            repo.OfferShiftRow(
-                offer_id=row.id,
-                need_id=a.need_id,
-                employee_id=a.employee_id,
-                unit_id=a.unit_id,
-                start=a.start,
-                end=a.end,
-                qualification_used=a.qualification_used,
-            )
-            for a in shifts
-        ]
-        session.add_all(shift_rows)
-        audit.record(
-            session,
-            actor=actor,
-            action="offer.create",
-            subject_type="offer",
-            subject_id=row.id,
-            person_id=loan.employee_id,
-            fields=["status"],
-            reason=f"plan {plan_id}",
-        )
+        shift_rows = _add_offer_shifts(session, row, shifts, actor=actor, reason=f"plan {plan_id}")
         created.append(_to_offer(row, shift_rows))
     session.flush()
     return created
@@ -397,28 +405,7 @@ def create_offer(
         updated_at=now,
     )
     session.add(row)
-    shift_rows = [
-        repo.OfferShiftRow(
-            offer_id=row.id,
-            need_id=a.need_id,
-            employee_id=employee_id,
-            unit_id=a.unit_id,
-            start=a.start,
-            end=a.end,
-            qualification_used=a.qualification_used,
-        )
-        for a in chosen
-    ]
-    session.add_all(shift_rows)
-    audit.record(
-        session,
-        actor=actor,
-        action="offer.create",
-        subject_type="offer",
-        subject_id=row.id,
-        person_id=employee_id,
-        fields=["status"],
-    )
+    shift_rows = _add_offer_shifts(session, row, chosen, actor=actor, reason=None)
     session.flush()
     return _to_offer(row, shift_rows)
 
