@@ -262,7 +262,6 @@ def build_problem(
     get their template's needs; absence waves add absences to the staff of the affected unit kinds.
     """
     start = start or (scenario.start if scenario else dt.date.today())
-    end = start + dt.timedelta(days=days)
     events = scenario.events if scenario else ()
     units = {u.id: u for u in org.units}
     templates = {t.id: t for t in org.templates}
@@ -379,7 +378,6 @@ def build_problem(
             employees[i] = replace(emp, absences=(*emp.absences, absence))
 
     org_in_scenario = replace(org, units=tuple(units.values()), employees=tuple(employees), staffing=tuple(staffing))
-    _ = end
     return Problem(
         organisation=org_in_scenario,
         horizon_start=start,
