@@ -142,6 +142,22 @@ def run(
     stats["construct_s"] = round(time.perf_counter() - t, 3)
     stats["construct_objective"] = sum(terms.values())
     report("construct", sum(terms.values()), 0, 0.2)
+    if not params.monolithic and not params.construction_only and params.local_search_rounds > 0:
+        # transfers and ejection chains take most of the extra hours the time-ordered construction leaves
+        from ressursbank.solver.local_search import improve_locally
+
+        by_need, local_stats = improve_locally(
+            c,
+            by_need,
+            pins=pin_pairs,
+            hint=hint_pairs,
+            deadline=started + params.time_limit_s * params.local_search_share,
+            rounds=params.local_search_rounds,
+        )
+        stats.update(local_stats)
+        terms = evaluate(c, by_need, hint=hint_pairs)
+        stats["local_objective"] = sum(terms.values())
+        report("local search", sum(terms.values()), 0, 0.25)
 
     t = time.perf_counter()
     proven, total_ub, critical_ub = bound_job.get() if bound_job is not None else bound_with_coverage(c)

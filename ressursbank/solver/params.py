@@ -41,6 +41,11 @@ class SolveParams:
         Solve one CP-SAT model of the whole problem instead (a baseline; does not scale).
     construction_only
         Stop after the greedy construction (a baseline).
+    local_search_rounds
+        Passes of the fast local search (shift transfers and ejection chains) between the construction and the
+        CP-SAT parts; 0 leaves it out.
+    local_search_share
+        The local search stops at this share of the time limit (counted from the start of the solve).
     weights
         The objective weights.
     """
@@ -54,6 +59,8 @@ class SolveParams:
     max_parts: int = 0
     monolithic: bool = False
     construction_only: bool = False
+    local_search_rounds: int = 3
+    local_search_share: float = 0.5
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
 
     @classmethod
