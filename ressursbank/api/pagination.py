@@ -59,6 +59,27 @@ def _page_params(
 PageQuery = Annotated[PageParams, Depends(_page_params)]
 
 
+def sort_all(
+    items: Sequence[T],
+    params: PageParams,
+    *,
+    sort_keys: dict[str, Callable[[T], Any]],
+    default: str,
+) -> tuple[T, ...]:
+    """Every item sorted by ``params.sort`` (or ``default``); 422 problem for a field not in ``sort_keys``."""
+    sort = params.sort or default
+    field = sort.lstrip("-")
+    if field not in sort_keys:
+        allowed = ", ".join(sorted(sort_keys))
+        raise ProblemError(422, f"cannot sort by {field!r}; allowed: {allowed}", title="Invalid request")
+    return tuple(sorted(items, key=sort_keys[field], reverse=sort.startswith("-")))
+
+
+def cut(ordered: Sequence[T], params: PageParams) -> tuple[list[T], int]:
+    """The requested page of an already sorted sequence; returns (page, total)."""
+    return list(ordered[params.offset : params.offset + params.limit]), len(ordered)
+
+
 def sort_and_page(
     items: Sequence[T],
     params: PageParams,
@@ -67,13 +88,7 @@ def sort_and_page(
     default: str,
 ) -> tuple[list[T], int]:
     """Sort ``items`` by ``params.sort`` (or ``default``) and cut out the requested page; returns (page, total)."""
-    sort = params.sort or default
-    field = sort.lstrip("-")
-    if field not in sort_keys:
-        allowed = ", ".join(sorted(sort_keys))
-        raise ProblemError(422, f"cannot sort by {field!r}; allowed: {allowed}", title="Invalid request")
-    ordered = sorted(items, key=sort_keys[field], reverse=sort.startswith("-"))
-    return ordered[params.offset : params.offset + params.limit], len(ordered)
+    return cut(sort_all(items, params, sort_keys=sort_keys, default=default), params)
 
 
 def page_of(items: list[ItemT], total: int, params: PageParams) -> Page[ItemT]:

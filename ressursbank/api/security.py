@@ -32,6 +32,7 @@ The database
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import ipaddress
@@ -382,6 +383,98 @@ def _wants_page(request: Request) -> bool:
     return "text/html" in accept
 
 
+class PrincipalCache:
+    """Who a session cookie or API token stands for, remembered for a few seconds per process.
+
+    Every request used to cost two queries and a transaction just to learn who is calling. An entry is used only
+    while (a) it is younger than ``ttl`` seconds, (b) the session or token has not expired, and (c) nothing in
+    this process changed accounts, tokens or sessions since it was read (:func:`auth.security_generation`:
+    logout, revocation, a role change or a disabled account take effect at once). Changes made by another
+    process (a second uvicorn worker, the CLI) take effect within ``ttl`` seconds. Unknown tokens are never
+    cached. ``ttl`` 0 turns the cache off.
+    """
+
+    def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[tuple[str, str], tuple[int, float, dt.datetime | None, User]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, kind: str, token: str) -> User | None:
+        if self.ttl <= 0:
+            return None
+        key = (kind, auth.token_digest(token))
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is None:
+            return None
+        generation, fresh_until, valid_until, user = hit
+        if (
+            generation != auth.security_generation()
+            or time.monotonic() >= fresh_until
+            or (valid_until is not None and valid_until <= auth.utcnow())
+        ):
+            with self._lock:
+                self._entries.pop(key, None)
+            return None
+        return user
+
+    def put(self, kind: str, token: str, found: auth.Principal, generation: int) -> None:
+        """Remember ``found``, read while the security generation was ``generation``."""
+        if self.ttl <= 0 or generation != auth.security_generation():
+            return
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()  # bounded memory; refilled on the next requests
+            self._entries[(kind, auth.token_digest(token))] = (
+                generation,
+                time.monotonic() + self.ttl,
+                found.valid_until,
+                found.user,
+            )
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+#: Seconds a process may reuse "this token is that user" (``RESSURSBANK_AUTH_CACHE_SECONDS``; 0 turns it off).
+DEFAULT_PRINCIPAL_TTL = 10.0
+
+
+def principal_ttl_from_env() -> float:
+    raw = os.environ.get("RESSURSBANK_AUTH_CACHE_SECONDS", "").strip()
+    if not raw:
+        return DEFAULT_PRINCIPAL_TTL
+    try:
+        return max(0.0, min(float(raw), 300.0))
+    except ValueError as exc:
+        raise ValueError(f"RESSURSBANK_AUTH_CACHE_SECONDS must be a number of seconds, got {raw!r}") from exc
+
+
+def principal_cache(app: Any) -> PrincipalCache:
+    cache: PrincipalCache | None = getattr(app.state, "principal_cache", None)
+    if cache is None:
+        cache = PrincipalCache(principal_ttl_from_env())
+        app.state.principal_cache = cache
+    return cache
+
+
+def _lookup(app: Any, kind: str, token: str) -> User | None:
+    cache = principal_cache(app)
+    user = cache.get(kind, token)
+    if user is not None:
+        return user
+    generation = auth.security_generation()
+    resolve = auth.api_token_principal if kind == "bearer" else auth.session_principal
+    with security_transaction(app) as session:
+        found = resolve(session, token)
+    if found is None:
+        return None
+    cache.put(kind, token, found, generation)
+    return found.user
+
+
 def optional_user(request: Request) -> User | None:
     """The caller by bearer token or session cookie, or None (cached on the request)."""
     if hasattr(request.state, "user"):
@@ -392,8 +485,7 @@ def optional_user(request: Request) -> User | None:
     scheme, _, credentials = authorization.partition(" ")
     cookie = request.cookies.get(SESSION_COOKIE)
     if scheme.lower() == "bearer" and credentials.strip():
-        with security_transaction(request.app) as session:
-            user = auth.user_for_api_token(session, credentials.strip())
+        user = _lookup(request.app, "bearer", credentials.strip())
         if user is None:
             raise ProblemError(
                 401,
@@ -401,8 +493,7 @@ def optional_user(request: Request) -> User | None:
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
     elif cookie:
-        with security_transaction(request.app) as session:
-            user = auth.user_for_session(session, cookie)
+        user = _lookup(request.app, "session", cookie)
     request.state.user = user
     return user
 
@@ -507,4 +598,5 @@ def route_table(app: FastAPI) -> list[RouteAccess]:
 def install_security(app: FastAPI) -> None:
     """Add the security middleware and the login rate limiter to ``app`` (the app factory calls this once)."""
     app.state.login_rate_limiter = LoginRateLimiter()
+    app.state.principal_cache = PrincipalCache(principal_ttl_from_env())
     app.add_middleware(SecurityMiddleware, fastapi_app=app)

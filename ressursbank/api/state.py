@@ -38,6 +38,7 @@ class AppState:
     jobs: JobRunner | None = None
     _resolve_lock: threading.Lock = field(default_factory=threading.Lock)
     _resolved: dict[tuple[str | None, str | None], tuple[float, Snapshot]] = field(default_factory=dict)
+    _choices: tuple[float, list[tuple[str, str, str]]] | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> AppState:
@@ -82,10 +83,24 @@ class AppState:
             self._resolved[key] = (now, snap)
         return snap
 
+    def scenario_choices(self) -> list[tuple[str, str, str]]:
+        """(id, name nb, name en) of every stored scenario, for pickers; looked up like :meth:`snapshot`."""
+        now = time.monotonic()
+        with self._resolve_lock:
+            hit = self._choices
+        if hit is not None and now - hit[0] < RESOLVE_SECONDS:
+            return list(hit[1])
+        with self.read() as session:
+            choices = [(s.id, s.name_nb, s.name_en) for s in queries.list_scenarios(session)]
+        with self._resolve_lock:
+            self._choices = (now, choices)
+        return list(choices)
+
     def refresh(self) -> None:
         """Look up scenarios and latest plans again on the next request (after a write or a finished job)."""
         with self._resolve_lock:
             self._resolved.clear()
+            self._choices = None
 
     def forget(self) -> None:
         """Drop every cached snapshot (after the organisation changed)."""

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from markupsafe import Markup
 
 from ressursbank.api.i18n import LANG_COOKIE, LANGUAGES, negotiate, translator
 
@@ -97,6 +98,13 @@ def csrf_token_for(request: Request) -> str:
     if getter is None:
         return ""
     return str(getter(request))
+
+
+def render_fragment(template: str, lang: str, context: dict[str, Any]) -> Markup:
+    """Render a part of a page that depends only on ``context`` and the language (never on the user, the request
+    or the CSRF token), so the caller may keep the result, e.g. with its snapshot (:meth:`Snapshot.cached`)."""
+    ctx: dict[str, Any] = {"lang": lang, "_": translator(lang), "weekday_names": _WEEKDAYS[lang], **context}
+    return Markup(_ENV.get_template(template).render(ctx))
 
 
 def render(

@@ -7,7 +7,9 @@ The embedded default is ``var/ressursbank.sqlite`` under the working directory (
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import threading
+import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +68,50 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """A session in one transaction: committed when the block ends, rolled back if it raises."""
     with session_factory(engine)() as session, session.begin():
         yield session
+
+
+#: One in-process writer lock per SQLite engine (see :func:`write_transaction`).
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_SQLITE_WRITERS_GUARD = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.RLock:
+    with _SQLITE_WRITERS_GUARD:
+        lock = _SQLITE_WRITERS.get(engine)
+        if lock is None:
+            lock = _SQLITE_WRITERS[engine] = threading.RLock()
+        return lock
+
+
+def _bound_engine(factory: Callable[[], Session]) -> Engine | None:
+    bind = getattr(factory, "kw", {}).get("bind")
+    return bind if isinstance(bind, Engine) else None
+
+
+@contextlib.contextmanager
+def write_transaction(factory: Callable[[], Session]) -> Iterator[Session]:
+    """A short write transaction that takes the database's write lock before its first statement.
+
+    SQLite has one writer at a time. Threads of this process queue on a Python lock (waking the moment the
+    previous writer commits) instead of polling SQLite's busy handler, which sleeps in growing steps of up to
+    100 ms; the transaction then starts with ``BEGIN IMMEDIATE``, so the file's write lock is held before anything
+    is read and a writer in another process makes it wait (``busy_timeout``) rather than fail on a lock upgrade.
+    On PostgreSQL this is an ordinary transaction: row locks taken by the work do the serialising.
+    Committed when the block ends, rolled back if it raises.
+    """
+    engine = _bound_engine(factory)
+    if engine is None or engine.dialect.name != "sqlite":
+        with factory() as session, session.begin():
+            yield session
+        return
+    lock = _writer_lock(engine)
+    # Past the busy timeout, go on without the Python lock and let SQLite's own timeout decide.
+    locked = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_S)
+    try:
+        with factory() as session, session.begin():
+            # pysqlite opens its own (deferred) transaction only before DML; a first BEGIN IMMEDIATE replaces it.
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+    finally:
+        if locked:
+            lock.release()

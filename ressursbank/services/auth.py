@@ -13,12 +13,15 @@ import hashlib
 import logging
 import os
 import secrets
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import ORMExecuteState
 
 from ressursbank.db import repo_security as repo
 from ressursbank.exceptions import Conflict, RessursbankError
@@ -84,6 +87,74 @@ def to_user(row: repo.UserRow) -> User:
         unit_ids=frozenset(row.unit_ids or ()),
         locale=row.locale or "nb",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a session or API token stands for, and until when (naive UTC; None: until revoked)."""
+
+    user: User
+    valid_until: dt.datetime | None
+
+
+# --- change tracking for caches of principals ----------------------------------------------------------------------
+#: Bumped whenever this process changes accounts, deletes sessions or changes API tokens (on flush and again on
+#: commit), so a cache of "token -> user" drops everything it learnt before the change. Changes made by other
+#: processes are not seen here; such caches must also expire entries after a short time.
+_generation = 0
+_generation_lock = threading.Lock()
+_WATCHED_ON_CHANGE = (repo.UserRow, repo.ApiTokenRow)
+_WATCHED_ON_DELETE = (repo.UserRow, repo.ApiTokenRow, repo.SessionRow)
+_DIRTY_FLAG = "ressursbank.security_changed"
+
+
+def security_generation() -> int:
+    """A number that changes whenever this process changes who a session or token stands for."""
+    return _generation
+
+
+def bump_security_generation() -> None:
+    """Invalidate every cached principal of this process (called by the ORM hooks below; callable by hand)."""
+    global _generation
+    with _generation_lock:
+        _generation += 1
+
+
+def _changes_security(session: repo.Session) -> bool:
+    return any(isinstance(o, _WATCHED_ON_CHANGE) for o in session.dirty) or any(
+        isinstance(o, _WATCHED_ON_DELETE) for o in session.deleted
+    )
+
+
+@sa_event.listens_for(repo.Session, "before_flush")
+def _watch_flush(session: repo.Session, _context: object, _instances: object) -> None:
+    # A new session row needs no invalidation; a changed account or token, or a removed session, does. Sliding a
+    # session's expiry only makes it live longer, which a cached entry (capped at the old expiry) never exceeds.
+    if _changes_security(session):
+        session.info[_DIRTY_FLAG] = True
+        bump_security_generation()
+
+
+@sa_event.listens_for(repo.Session, "do_orm_execute")
+def _watch_bulk(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(
+        m.class_ in (repo.UserRow, repo.ApiTokenRow, repo.SessionRow) for m in state.all_mappers
+    ):
+        state.session.info[_DIRTY_FLAG] = True
+        bump_security_generation()
+
+
+@sa_event.listens_for(repo.Session, "after_commit")
+def _watch_commit(session: repo.Session) -> None:
+    # Bump again once the change is visible to other connections: a lookup that read the old rows between the
+    # flush and the commit must not stay cached.
+    if session.info.pop(_DIRTY_FLAG, False):
+        bump_security_generation()
+
+
+@sa_event.listens_for(repo.Session, "after_soft_rollback")
+def _watch_rollback(session: repo.Session, _previous: object) -> None:
+    session.info.pop(_DIRTY_FLAG, None)
 
 
 def create_user(
@@ -234,8 +305,9 @@ def start_session(session: repo.Session, *, user: User, now: dt.datetime | None 
     return token
 
 
-def user_for_session(session: repo.Session, token: str, *, now: dt.datetime | None = None) -> User | None:
-    """The user of a live session, sliding the idle expiry (never beyond :data:`SESSION_ABSOLUTE`)."""
+def session_principal(session: repo.Session, token: str, *, now: dt.datetime | None = None) -> Principal | None:
+    """The user of a live session and until when the session is valid, sliding the idle expiry (never beyond
+    :data:`SESSION_ABSOLUTE`)."""
     now = now or utcnow()
     row = repo.session_by_hash(session, token_digest(token))
     if row is None:
@@ -246,7 +318,14 @@ def user_for_session(session: repo.Session, token: str, *, now: dt.datetime | No
     if now - row.last_seen_at > dt.timedelta(minutes=5):
         row.last_seen_at = now
         row.expires_at = min(now + SESSION_IDLE, row.created_at + SESSION_ABSOLUTE)
-    return user_by_id(session, row.user_id)
+    user = user_by_id(session, row.user_id)
+    return None if user is None else Principal(user, row.expires_at)
+
+
+def user_for_session(session: repo.Session, token: str, *, now: dt.datetime | None = None) -> User | None:
+    """The user of a live session, sliding the idle expiry (never beyond :data:`SESSION_ABSOLUTE`)."""
+    found = session_principal(session, token, now=now)
+    return None if found is None else found.user
 
 
 def end_session(session: repo.Session, token: str) -> None:
@@ -279,13 +358,20 @@ def create_api_token(
     return token
 
 
-def user_for_api_token(session: repo.Session, token: str, *, now: dt.datetime | None = None) -> User | None:
-    """The user a bearer token acts for, or None if unknown, revoked or expired."""
+def api_token_principal(session: repo.Session, token: str, *, now: dt.datetime | None = None) -> Principal | None:
+    """The user a bearer token acts for and until when it is valid, or None if unknown, revoked or expired."""
     now = now or utcnow()
     row = repo.api_token_by_hash(session, token_digest(token))
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    return user_by_id(session, row.user_id)
+    user = user_by_id(session, row.user_id)
+    return None if user is None else Principal(user, row.expires_at)
+
+
+def user_for_api_token(session: repo.Session, token: str, *, now: dt.datetime | None = None) -> User | None:
+    """The user a bearer token acts for, or None if unknown, revoked or expired."""
+    found = api_token_principal(session, token, now=now)
+    return None if found is None else found.user
 
 
 def revoke_api_token(session: repo.Session, *, token: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,6 +29,8 @@ from ressursbank.domain import (
 )
 
 DEFAULT_WEEKS = 4
+#: How many searches, sorted lists and rendered fragments one snapshot keeps (least recently used go first).
+SEARCH_MEMO_ENTRIES = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,7 @@ class Snapshot:
         self.today = real_today if start <= real_today < end else start
         self._lock = threading.Lock()
         self._memo: dict[Any, Any] = {}
+        self._lru: OrderedDict[Any, Any] = OrderedDict()
 
     # --- basic lookups -------------------------------------------------------------------------------------------
     @property
@@ -275,6 +278,24 @@ class Snapshot:
         value = build()
         with self._lock:
             self._memo[key] = value
+        return value
+
+    def cached(self, key: Any, build: Callable[[], Any]) -> Any:
+        """A value computed once per snapshot, for keys that hold user input (searches, sorted lists, rendered
+        fragments): at most :data:`SEARCH_MEMO_ENTRIES` are kept, the least recently used dropped first.
+
+        The snapshot is immutable, so a cached value is right for as long as the snapshot is current; a write
+        that changes the scenario, the plan or the organisation makes a new snapshot (new key in the cache).
+        """
+        with self._lock:
+            if key in self._lru:
+                self._lru.move_to_end(key)
+                return self._lru[key]
+        value = build()
+        with self._lock:
+            self._lru[key] = value
+            while len(self._lru) > SEARCH_MEMO_ENTRIES:
+                self._lru.popitem(last=False)
         return value
 
     def _heatmap(self, *, group_by: str, critical_only: bool, weeks: int) -> list[HeatRow]:
@@ -453,8 +474,16 @@ class Snapshot:
         return sorted((v for v in views if v.missing > 0), key=lambda v: (v.need.start, -v.need.criticality))
 
     # --- people --------------------------------------------------------------------------------------------------
+    @cached_property
+    def _person_statuses(self) -> dict[str, str]:
+        return {e.id: self._person_status(e) for e in self.problem.employees}
+
     def person_status(self, employee: Employee) -> str:
         """``redeployed``, ``released`` (home closed, no shifts), ``absent`` (today) or ``home``."""
+        known = self._person_statuses.get(employee.id)
+        return known if known is not None else self._person_status(employee)
+
+    def _person_status(self, employee: Employee) -> str:
         if employee.id in self.redeployed_ids:
             return "redeployed"
         if employee.home_unit_id in self.closed_units_in_horizon and employee.id not in self.by_employee:
@@ -475,7 +504,42 @@ class Snapshot:
         available_on: dt.date | None = None,
         restrict_to: Callable[[Employee], bool] | None = None,
     ) -> list[Employee]:
-        """People matching every given filter (empty filters match all)."""
+        """People matching every given filter (empty filters match all).
+
+        Unrestricted searches are remembered per snapshot (:meth:`cached`); the caller gets its own list.
+        """
+        if restrict_to is None:
+            key = ("search_people", q.strip().lower(), qualification, area, unit, status, available_on)
+            found: tuple[Employee, ...] = self.cached(
+                key,
+                lambda: tuple(
+                    self._search_people(
+                        q=q, qualification=qualification, area=area, unit=unit, status=status, available_on=available_on
+                    )
+                ),
+            )
+            return list(found)
+        return self._search_people(
+            q=q,
+            qualification=qualification,
+            area=area,
+            unit=unit,
+            status=status,
+            available_on=available_on,
+            restrict_to=restrict_to,
+        )
+
+    def _search_people(
+        self,
+        *,
+        q: str,
+        qualification: str,
+        area: str,
+        unit: str,
+        status: str,
+        available_on: dt.date | None,
+        restrict_to: Callable[[Employee], bool] | None = None,
+    ) -> list[Employee]:
         units = self.problem.unit_by_id
         needle = q.strip().lower()
         out = []

@@ -618,7 +618,9 @@ def answer_offer(
         fields=["status"],
     )
     session.flush()
-    return AnswerResult(get_offer(session, offer_id), outcome, False, claim.message)
+    # The row was refreshed by the version check; an accept has already read the offer's shifts.
+    shifts = mine if accept else repo.offer_shifts(session, offer_id)
+    return AnswerResult(_to_offer(row, shifts), outcome, False, claim.message)
 
 
 # --- withdrawing, expiring, starting, ending -------------------------------------------------------------------

@@ -7,15 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from ressursbank.api.deps import ScenarioQuery, StateDep
 from ressursbank.api.i18n import negotiate
 from ressursbank.api.problems import ProblemError
-from ressursbank.api.routes.organisation import visible_unit
-from ressursbank.api.routes.people import may_see, visible_employee
+from ressursbank.api.routes.organisation import unit_scope, visible_unit
+from ressursbank.api.routes.people import may_see, people_scope, visible_employee
 from ressursbank.api.security import OptionalUser, require
-from ressursbank.api.templating import render
-from ressursbank.services import audit, queries, reports
+from ressursbank.api.templating import render, render_fragment
+from ressursbank.services import audit, reports
 from ressursbank.services.policy import Role, User, can, may_see_unit, restriction_text
 
 router = APIRouter(include_in_schema=False)
@@ -23,8 +24,7 @@ UNITS_PER_PAGE = 100
 
 
 def scenario_choices(state: StateDep) -> list[tuple[str, str, str]]:
-    with state.read() as session:
-        return [(s.id, s.name_nb, s.name_en) for s in queries.list_scenarios(session)]
+    return state.scenario_choices()
 
 
 def overview_context(state: StateDep, scenario: str | None, lang: str, group_by: str = "sector") -> dict[str, object]:
@@ -106,30 +106,48 @@ def page_units(
     """Units with status today, staff and coverage; filter by name, area and status; 100 a page."""
     snap = state.snapshot(scenario)
     needle = q.strip().lower()
-    units = [
-        u
-        for u in snap.problem.units
-        if may_see_unit(user, u.id)
-        and (not needle or needle in u.name.lower() or needle in u.id)
-        and (not area or u.area_id == area)
-        and (not status or snap.unit_status_today(u) == status)
-    ]
-    units.sort(key=lambda u: (u.area_id, u.name))
     lang = negotiate(request)
+    scenario_id = snap.scenario.id if snap.scenario else ""
+
+    def table() -> Markup:
+        units = [
+            u
+            for u in snap.problem.units
+            if may_see_unit(user, u.id)
+            and (not needle or needle in u.name.lower() or needle in u.id)
+            and (not area or u.area_id == area)
+            and (not status or snap.unit_status_today(u) == status)
+        ]
+        units.sort(key=lambda u: (u.area_id, u.name))
+        return render_fragment(
+            "partials/units_table.html",
+            lang,
+            {
+                "snap": snap,
+                "units": units[(page - 1) * UNITS_PER_PAGE : page * UNITS_PER_PAGE],
+                "total": len(units),
+                "page": page,
+                "pages": max(1, -(-len(units) // UNITS_PER_PAGE)),
+                "q": q,
+                "area": area,
+                "status": status,
+                "scenario_id": scenario_id,
+            },
+        )
+
+    # The table depends on the snapshot, the filters and who may see which units, never on the request otherwise.
+    key = ("page:units", lang, q, area, status, page, unit_scope(user))
     return render(
         request,
         "pages/units.html",
         {
             "title": "Enheter" if lang == "nb" else "Units",
             "snap": snap,
-            "units": units[(page - 1) * UNITS_PER_PAGE : page * UNITS_PER_PAGE],
-            "total": len(units),
-            "page": page,
-            "pages": max(1, -(-len(units) // UNITS_PER_PAGE)),
+            "table_html": snap.cached(key, table),
             "q": q,
             "area": area,
             "status": status,
-            "scenario_id": snap.scenario.id if snap.scenario else "",
+            "scenario_id": scenario_id,
         },
     )
 
@@ -185,30 +203,40 @@ def page_people(
     snap = state.snapshot(scenario)
     if qualification and qualification not in snap.qualification_label:
         raise ProblemError(422, f"unknown qualification {qualification!r}", title="Invalid request")
-    people = snap.search_people(
-        q=q,
-        qualification=qualification,
-        area=area,
-        status=status,
-        available_on=available_on,
-        restrict_to=None if user.role is Role.HR else (lambda e: may_see(snap, user, e)),
-    )
-    people.sort(key=lambda e: e.name)
     lang = negotiate(request)
+    scenario_id = snap.scenario.id if snap.scenario else ""
+
+    def results() -> Markup:
+        people = snap.search_people(
+            q=q,
+            qualification=qualification,
+            area=area,
+            status=status,
+            available_on=available_on,
+            restrict_to=None if user.role is Role.HR else (lambda e: may_see(snap, user, e)),
+        )
+        people.sort(key=lambda e: e.name)
+        return render_fragment(
+            "partials/people_results.html",
+            lang,
+            {"snap": snap, "people": people[:200], "total": len(people), "scenario_id": scenario_id},
+        )
+
+    # The result list depends on the snapshot, the filters and whom the viewer may see, never on the request.
+    key = ("page:people", lang, q, qualification, area, status, available_on, people_scope(user))
     return render(
         request,
         "pages/people.html",
         {
             "title": "Personer" if lang == "nb" else "People",
             "snap": snap,
-            "people": people[:200],
-            "total": len(people),
+            "results_html": snap.cached(key, results),
             "q": q,
             "qualification": qualification,
             "area": area,
             "status": status,
             "available_on": available_on.isoformat() if available_on else "",
-            "scenario_id": snap.scenario.id if snap.scenario else "",
+            "scenario_id": scenario_id,
             "is_htmx": request.headers.get("hx-request") == "true",
         },
     )

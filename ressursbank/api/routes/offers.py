@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from ressursbank.api.problems import ProblemError
-from ressursbank.api.security import CurrentUser, require, security_transaction
+from ressursbank.api.security import CurrentUser, require, security_transaction, session_factory
 from ressursbank.db import repo_security
+from ressursbank.db.engine import write_transaction
 from ressursbank.exceptions import Conflict
 from ressursbank.services import workflow
 from ressursbank.services.policy import Permission, User
@@ -136,11 +137,16 @@ def public(offer: workflow.Offer) -> OfferPublic:
 
 
 @contextmanager
-def _service(request: Request) -> Iterator[repo_security.Session]:
-    """One transaction; bad input from a service becomes a 422 problem instead of a 500."""
+def _service(request: Request, *, write: bool = False) -> Iterator[repo_security.Session]:
+    """One transaction (a write takes the database's write lock first, see :func:`write_transaction`); bad input
+    from a service becomes a 422 problem instead of a 500."""
     try:
-        with security_transaction(request.app) as session:
-            yield session
+        if write:
+            with write_transaction(session_factory(request.app)) as session:
+                yield session
+        else:
+            with security_transaction(request.app) as session:
+                yield session
     except ValueError as exc:
         raise ProblemError(422, str(exc), title="Invalid request") from exc
 
@@ -149,7 +155,7 @@ def _retrying(request: Request, work: Callable[[repo_security.Session], T]) -> T
     """Run ``work`` in a transaction, once more if a concurrent duplicate made the first attempt fail."""
     for attempt in (1, 2):
         try:
-            with _service(request) as session:
+            with _service(request, write=True) as session:
                 return work(session)
         except repo_security.IntegrityError:
             if attempt == 2:
@@ -190,7 +196,7 @@ def create_plan_offers(
     request: Request, plan_id: IdText, user: Sender, body: CreateFromPlanBody | None = None
 ) -> list[OfferPublic]:
     """Propose one offer per loan in the stored plan (nothing twice)."""
-    with _service(request) as session:
+    with _service(request, write=True) as session:
         offers = workflow.create_offers_for_plan(
             session, plan_id=plan_id, employee_ids=body.employee_ids if body else None, actor=user
         )
@@ -200,7 +206,7 @@ def create_plan_offers(
 @router.post("/offers/{offer_id}/release", response_model=OfferPublic, operation_id="decide_offer_release")
 def decide_release(request: Request, offer_id: OfferId, user: Approver, body: ReleaseBody) -> OfferPublic:
     """The home unit's manager releases the person (or refuses); HR overrides with a reason."""
-    with _service(request) as session:
+    with _service(request, write=True) as session:
         offer = workflow.approve_release(
             session, offer_id=offer_id, actor=user, approve=body.approve, reason=body.reason
         )
@@ -210,7 +216,7 @@ def decide_release(request: Request, offer_id: OfferId, user: Approver, body: Re
 @router.post("/offers/send", response_model=list[OfferPublic], operation_id="send_offers")
 def send_offers(request: Request, user: Sender, body: SendBody) -> list[OfferPublic]:
     """Send proposed, released offers; each person is notified."""
-    with _service(request) as session:
+    with _service(request, write=True) as session:
         offers = workflow.send_offers(session, offer_ids=body.offer_ids, actor=user, expires_at=body.expires_at)
     return [public(o) for o in offers]
 
@@ -242,7 +248,7 @@ def answer_offer(
 @router.post("/offers/{offer_id}/withdraw", response_model=OfferPublic, operation_id="withdraw_offer")
 def withdraw_offer(request: Request, offer_id: OfferId, user: Sender, body: WithdrawBody | None = None) -> OfferPublic:
     """Withdraw an offer that is proposed, offered or accepted."""
-    with _service(request) as session:
+    with _service(request, write=True) as session:
         offer = workflow.withdraw_offer(session, offer_id=offer_id, actor=user, reason=body.reason if body else None)
     return public(offer)
 
@@ -250,7 +256,7 @@ def withdraw_offer(request: Request, offer_id: OfferId, user: Sender, body: With
 @router.post("/units/{unit_id}/return-home", response_model=list[OfferPublic], operation_id="return_home")
 def return_home(request: Request, unit_id: IdText, user: Sender, body: ReturnHomeBody) -> list[OfferPublic]:
     """Everyone lent to the unit goes home from ``on_date``: loans end, shifts from that day are released."""
-    with _service(request) as session:
+    with _service(request, write=True) as session:
         offers = workflow.return_home(session, unit_id=unit_id, on_date=body.on_date, actor=user, reason=body.reason)
     return [public(o) for o in offers]
 
@@ -259,7 +265,7 @@ def return_home(request: Request, unit_id: IdText, user: Sender, body: ReturnHom
 def expire_offers(request: Request, user: Annotated[User, Depends(require(Permission.ADMIN))]) -> dict[str, int]:
     """Expire unanswered offers past their deadline and start accepted loans that have begun (also run by jobs)."""
     now = workflow.current_time()
-    with _service(request) as session:
+    with _service(request, write=True) as session:
         expired = workflow.expire_offers(session, now=now, actor=user)
         activated = workflow.activate_offers(session, now=now, actor=user)
     return {"expired": expired, "activated": activated}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
 from ressursbank.api.deps import SnapshotDep
-from ressursbank.api.pagination import Page, PageQuery, page_of, sort_and_page
+from ressursbank.api.pagination import Page, PageQuery, cut, page_of, sort_all, sort_and_page
 from ressursbank.api.problems import ProblemError
 from ressursbank.api.schemas import (
     AreaPublic,
@@ -23,7 +24,7 @@ from ressursbank.api.schemas import (
 )
 from ressursbank.api.security import require
 from ressursbank.domain import Assignment, Need, Unit
-from ressursbank.services.policy import User, may_see_unit
+from ressursbank.services.policy import Role, User, may_see_unit
 from ressursbank.services.queries import Snapshot
 
 router = APIRouter(tags=["organisation"])
@@ -88,28 +89,39 @@ def list_units(
 ) -> Page[UnitPublic]:
     """Units in the scenario, filtered by name, area, kind and status today; sortable by name, id, area, kind."""
     needle = q.lower().strip()
-    units = [
-        u
-        for u in snap.problem.units
-        if may_see_unit(user, u.id)
-        and (not needle or needle in u.name.lower() or needle in u.id)
-        and (not area or u.area_id == area)
-        and (not kind or u.kind.value == kind)
-        and (not status or snap.unit_status_today(u) == status)
-    ]
-    cut, total = sort_and_page(
-        units,
-        page,
-        sort_keys={
-            "name": lambda u: u.name,
-            "id": lambda u: u.id,
-            "area": lambda u: (u.area_id, u.name),
-            "kind": lambda u: (u.kind.value, u.name),
-            "criticality": lambda u: (int(u.criticality), u.name),
-        },
-        default="name",
-    )
-    return page_of([unit_public(snap, u) for u in cut], total, page)
+
+    def ordered() -> tuple[Unit, ...]:
+        units = [
+            u
+            for u in snap.problem.units
+            if may_see_unit(user, u.id)
+            and (not needle or needle in u.name.lower() or needle in u.id)
+            and (not area or u.area_id == area)
+            and (not kind or u.kind.value == kind)
+            and (not status or snap.unit_status_today(u) == status)
+        ]
+        return sort_all(units, page, sort_keys=UNIT_SORT_KEYS, default="name")
+
+    # Kept with the (immutable) snapshot per viewer scope: paging through the list is a slice.
+    key = ("api:units", needle, area, kind, status, page.sort, unit_scope(user))
+    items, total = cut(snap.cached(key, ordered), page)
+    return page_of([unit_public(snap, u) for u in items], total, page)
+
+
+UNIT_SORT_KEYS: dict[str, Callable[[Unit], Any]] = {
+    "name": lambda u: u.name,
+    "id": lambda u: u.id,
+    "area": lambda u: (u.area_id, u.name),
+    "kind": lambda u: (u.kind.value, u.name),
+    "criticality": lambda u: (int(u.criticality), u.name),
+}
+
+
+def unit_scope(user: User) -> tuple[object, ...]:
+    """What decides which units ``user`` may see (HR and leadership: all), for keys of cached lists."""
+    if user.role in (Role.HR, Role.LEADERSHIP):
+        return ("all",)
+    return (user.role.value, tuple(sorted(user.unit_ids)))
 
 
 @router.get("/units/{unit_id}", response_model=UnitDetail)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from ressursbank.api.deps import SnapshotDep, StateDep
-from ressursbank.api.pagination import Page, PageQuery, page_of, sort_and_page
+from ressursbank.api.pagination import Page, PageQuery, cut, page_of, sort_all
 from ressursbank.api.problems import ProblemError
 from ressursbank.api.routes.organisation import assignment_public, check_day
 from ressursbank.api.schemas import AssignmentPublic, EmployeeDetail, EmployeePublic, HeldQualificationPublic
@@ -108,27 +109,38 @@ def list_employees(
         check_day(available_on)
     if qualification and qualification not in snap.qualification_label:
         raise ProblemError(422, f"unknown qualification {qualification!r}", title="Invalid request")
-    people = snap.search_people(
-        q=q,
-        qualification=qualification,
-        area=area,
-        unit=unit,
-        status=status,
-        available_on=available_on,
-        restrict_to=None if user.role is Role.HR else (lambda e: may_see(snap, user, e)),
-    )
-    cut, total = sort_and_page(
-        people,
-        page,
-        sort_keys={
-            "name": lambda e: e.name,
-            "id": lambda e: e.id,
-            "unit": lambda e: (e.home_unit_id, e.name),
-            "position": lambda e: (e.position_pct, e.name),
-        },
-        default="name",
-    )
-    return page_of([employee_public(snap, e) for e in cut], total, page)
+
+    def ordered() -> tuple[Employee, ...]:
+        people = snap.search_people(
+            q=q,
+            qualification=qualification,
+            area=area,
+            unit=unit,
+            status=status,
+            available_on=available_on,
+            restrict_to=None if user.role is Role.HR else (lambda e: may_see(snap, user, e)),
+        )
+        return sort_all(people, page, sort_keys=EMPLOYEE_SORT_KEYS, default="name")
+
+    # The filtered, sorted list is kept with the (immutable) snapshot, per viewer scope: paging through it is a slice.
+    key = ("api:employees", q, qualification, area, unit, status, available_on, page.sort, people_scope(user))
+    items, total = cut(snap.cached(key, ordered), page)
+    return page_of([employee_public(snap, e) for e in items], total, page)
+
+
+EMPLOYEE_SORT_KEYS: dict[str, Callable[[Employee], Any]] = {
+    "name": lambda e: e.name,
+    "id": lambda e: e.id,
+    "unit": lambda e: (e.home_unit_id, e.name),
+    "position": lambda e: (e.position_pct, e.name),
+}
+
+
+def people_scope(user: User) -> tuple[object, ...]:
+    """What decides which people ``user`` may see (HR: everyone), for keys of cached lists."""
+    if user.role is Role.HR:
+        return ("all",)
+    return (user.role.value, user.id, user.employee_id, tuple(sorted(user.unit_ids)))
 
 
 @router.get("/employees/{employee_id}", response_model=EmployeeDetail)
