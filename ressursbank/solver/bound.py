@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
+from ressursbank.solver.bound_shifts import shift_flow_bound
 from ressursbank.solver.compile import Compiled
 
 
@@ -306,10 +307,11 @@ def priced_bound(c: Compiled) -> int | None:
 def bound_with_coverage(c: Compiled) -> tuple[int, int, int]:
     """(lower bound on the objective, upper bound on places filled, upper bound on critical places filled).
 
-    The larger of the headcount bound and the priced weekly flow bound; both are valid, so the larger is too.
+    The largest of the headcount bound, the priced weekly flow of minutes and the weekly flow of whole shifts
+    (``bound_shifts``); each is valid, so the largest is too.
     """
     bound, total_ub, critical_ub = headcount_bound(c)
-    priced = priced_bound(c)
-    if priced is not None:
-        bound = max(bound, priced)
+    for other in (priced_bound(c), shift_flow_bound(c)):
+        if other is not None:
+            bound = max(bound, other)
     return bound, total_ub, critical_ub

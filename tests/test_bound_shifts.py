@@ -1,0 +1,145 @@
+"""The weekly flow of whole shifts (solver/bound_shifts.py): never above a proven optimum, and it sees what the flow
+of minutes cannot: the last shift that does not fit in a part-timer's contract, travel and moves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from ressursbank.domain.people import Absence
+from ressursbank.domain.problem import Problem
+from ressursbank.domain.rules import ObjectiveWeights, PositionNorm, Severity
+from ressursbank.result import Result
+from ressursbank.solver.bound import bound_with_coverage, priced_bound
+from ressursbank.solver.bound_shifts import shift_flow_bound
+from ressursbank.solver.compile import compile_problem
+from tests.helpers_engine import HEALTH, MONDAY, NURSE, employee, need, problem, rules, run
+
+
+def _optimal(p: Problem, weights: ObjectiveWeights | None = None) -> Result:
+    """The monolithic CP-SAT model solved to proven optimality (the test is void otherwise, so it fails)."""
+    extra = {} if weights is None else {"weights": weights}
+    result = run(p, seconds=30.0, monolithic=True, **extra)
+    assert result.statistics["monolithic"] == "OPTIMAL"
+    return result
+
+
+def test_last_shift_beyond_contract_is_forced() -> None:
+    """Three 60 % people (22.5 h) and seven 8 h day shifts: minutes suffice (67.5 h > 56 h), whole shifts do not
+    (two shifts each fit, a third is 90 minutes beyond the contract), so one person works extra hours."""
+    people = [employee(f"p{i}", position_pct=60) for i in range(3)]
+    p = problem(people, [need(f"d{d}", d) for d in range(7)])
+    c = compile_problem(p)
+    priced = priced_bound(c)
+    shifts = shift_flow_bound(c)
+    assert shifts is not None and priced is not None
+    # 90 minutes at the PositionNorm rate of 2 000 000 per minute, above the flow of minutes
+    assert shifts - priced >= 90 * 2_000_000
+    result = _optimal(p)
+    assert result.terms["warnings"] >= 90 * 2_000_000
+    assert shifts <= result.objective
+    assert bound_with_coverage(c)[0] >= shifts
+
+
+def test_away_shift_pays_travel_and_a_share_of_the_move() -> None:
+    """Only people from the nursing home can fill a clinic shift a few km away: its travel and a share of the move
+    are counted."""
+    p = problem([employee("a"), employee("b")], [need("c", 0, unit="host")])
+    c = compile_problem(p)
+    shifts = shift_flow_bound(c)
+    assert shifts is not None
+    w = ObjectiveWeights()
+    travel = w.travel_per_km * int(c.unit_km[c.unit_ids.index("home"), c.unit_ids.index("host")])
+    result = _optimal(p)
+    assert travel > 0
+    assert result.terms["travel"] == travel
+    assert shifts >= result.terms["cost"] + travel + w.moved_person // 7
+    assert shifts <= result.objective
+
+
+def test_no_needs_no_bound() -> None:
+    p = problem([employee("a")], [])
+    assert shift_flow_bound(compile_problem(p)) == 0
+
+
+def _random_instance(seed: int) -> Problem:
+    """A few people at two units (part-timers, volunteers, an absence, a non-nurse) and day/evening/night needs at
+    three units over a week; some nights and long shifts."""
+    rng = random.Random(seed)
+    people = []
+    for i in range(rng.randint(2, 4)):
+        absences: tuple[Absence, ...] = ()
+        if rng.random() < 0.3:
+            start = dt.datetime.combine(MONDAY + dt.timedelta(days=rng.randint(0, 5)), dt.time(0, 0))
+            absences = (Absence(start, start + dt.timedelta(days=2)),)
+        people.append(
+            employee(
+                f"e{i}",
+                home=rng.choice(("home", "home", "host")),
+                position_pct=rng.choice((40, 50, 60, 75, 80, 100)),
+                norm=rng.choice((35.5, 37.5)),
+                wants_more_hours=rng.random() < 0.3,
+                codes=(NURSE, HEALTH) if rng.random() < 0.8 else (HEALTH,),
+                absences=absences,
+                wage=rng.choice((250, 300, 400)),
+            )
+        )
+    needs = [
+        need(
+            f"n{k}",
+            rng.randint(0, 6),
+            rng.choice(("day", "evening", "night", "day", "twelve")),
+            unit=rng.choice(("home", "host", "far")),
+            critical=rng.random() < 0.5,
+            count=rng.choice((1, 1, 1, 2)),
+        )
+        for k in range(rng.randint(6, 12))
+    ]
+    return problem(people, needs)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_never_above_proven_optimum(seed: int) -> None:
+    """On small random instances the shift bound is at most the proven optimum of the monolithic model."""
+    p = _random_instance(seed)
+    bound = shift_flow_bound(compile_problem(p))
+    assert bound is not None
+    assert bound <= _optimal(p).objective
+
+
+def test_never_above_optimum_when_extra_hours_cost_more_than_overtime() -> None:
+    """Weights where an extra hour costs more than an overtime hour (the weekly cost is then not convex): the
+    bound lowers the extra-hours rate and stays valid."""
+    dear = PositionNorm(
+        id="position",
+        label_nb="Stilling",
+        label_en="Position",
+        citation="AML § 14-3",
+        severity=Severity.WARNING,
+        cost=3_000_000_000,
+    )
+    people = [employee("a", position_pct=60), employee("b", position_pct=50)]
+    p = problem(people, [need(f"d{d}", d) for d in range(6)], rule_list=rules(dear))
+    weights = ObjectiveWeights(overtime_per_minute=1_000_000)
+    c = compile_problem(p, weights)
+    bound = shift_flow_bound(c)
+    assert bound is not None
+    result = _optimal(p, weights)
+    assert 0 < bound <= result.objective
+
+
+@pytest.mark.parametrize("days", [7, 10])
+def test_tiny_demo_bound_below_engine_plan(tiny_org, days: int) -> None:  # type: ignore[no-untyped-def]
+    """On the tiny demo municipality (one full and one short week) the bound stays below the engine's plan."""
+    from ressursbank.demo import demo_scenarios
+    from ressursbank.domain.problem import build_problem
+
+    p = build_problem(tiny_org, demo_scenarios(tiny_org)["covid-2020-03"], days=days)
+    c = compile_problem(p)
+    bound = shift_flow_bound(c)
+    assert bound is not None
+    result = run(p, seconds=5.0)
+    assert bound <= result.objective
+    assert result.bound <= result.objective
