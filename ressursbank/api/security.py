@@ -394,9 +394,10 @@ class PrincipalCache:
     cached. ``ttl`` 0 turns the cache off.
     """
 
-    def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
+    def __init__(self, ttl: float, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
+        self.clock = clock
         self._entries: dict[tuple[str, str], tuple[int, float, dt.datetime | None, User]] = {}
         self._lock = threading.Lock()
 
@@ -411,7 +412,7 @@ class PrincipalCache:
         generation, fresh_until, valid_until, user = hit
         if (
             generation != auth.security_generation()
-            or time.monotonic() >= fresh_until
+            or self.clock() >= fresh_until
             or (valid_until is not None and valid_until <= auth.utcnow())
         ):
             with self._lock:
@@ -428,7 +429,7 @@ class PrincipalCache:
                 self._entries.clear()  # bounded memory; refilled on the next requests
             self._entries[(kind, auth.token_digest(token))] = (
                 generation,
-                time.monotonic() + self.ttl,
+                self.clock() + self.ttl,
                 found.valid_until,
                 found.user,
             )
