@@ -65,14 +65,14 @@ def _groups(c: Compiled) -> list[np.ndarray]:
     return out
 
 
-def coverage_upper_bounds(c: Compiled) -> tuple[int, int]:
+def coverage_upper_bounds(c: Compiled, profiles: _Profiles | None = None) -> tuple[int, int]:
     """Upper bounds on (all places filled, critical places filled): the smaller of two relaxations.
 
     Per day (or start moment, see ``_groups``): nobody works two needs of the group (a max flow per group). Per
     week: nobody works more minutes than their weekly limit (a max flow of minutes; unmet minutes become places
     by the longest shift).
     """
-    profiles = _Profiles(c)
+    profiles = profiles or _Profiles(c)
     n_classes = c.class_mask.shape[0]
     by_moment = [0, 0]
     for group in _groups(c):
@@ -91,9 +91,9 @@ def coverage_upper_bounds(c: Compiled) -> tuple[int, int]:
     return min(by_moment[0], by_week[0]), min(by_moment[1], by_week[1])
 
 
-def minutes_beyond_full_time(c: Compiled) -> int:
+def minutes_beyond_full_time(c: Compiled, profiles: _Profiles | None = None) -> int:
     """A lower bound on minutes of need that cannot be met within full-time hours (each is overtime or unmet)."""
-    return _weekly_bounds(c, _Profiles(c), no_overtime=True)[0]
+    return _weekly_bounds(c, profiles or _Profiles(c), no_overtime=True)[0]
 
 
 def _days_free(c: Compiled, week: int, in_week: np.ndarray) -> np.ndarray:
@@ -266,13 +266,16 @@ def cheapest_per_need(c: Compiled) -> np.ndarray:
     return cheapest
 
 
-def headcount_bound(c: Compiled) -> tuple[int, int, int]:
+def headcount_bound(
+    c: Compiled, profiles: _Profiles | None = None, cheapest: np.ndarray | None = None
+) -> tuple[int, int, int]:
     """The bound from coverage alone: unmet places, overtime beyond full time, money (see the module docstring).
 
     Returns (lower bound on the objective, upper bound on places filled, upper bound on critical places filled).
     """
     w = c.weights
-    total_ub, critical_ub = coverage_upper_bounds(c)
+    profiles = profiles or _Profiles(c)
+    total_ub, critical_ub = coverage_upper_bounds(c, profiles)
     demand = int(c.n_count.sum())
     demand_critical = int(c.n_count[c.n_critical].sum())
     unmet_critical = max(0, demand_critical - critical_ub)
@@ -283,22 +286,22 @@ def headcount_bound(c: Compiled) -> tuple[int, int, int]:
     # already counted above, for at most the longest shift per unmet place)
     longest = int(c.n_minutes.max(initial=0))
     if w.unmet_other * 1.0 / max(1, longest) >= w.overtime_per_minute:
-        overtime = max(0, minutes_beyond_full_time(c) - (unmet_critical + unmet_other) * longest)
+        overtime = max(0, minutes_beyond_full_time(c, profiles) - (unmet_critical + unmet_other) * longest)
         bound += w.overtime_per_minute * overtime
     # money: each filled place costs at least its cheapest eligible person
-    cheapest = cheapest_per_need(c)
+    cheapest = cheapest if cheapest is not None else cheapest_per_need(c)
     money = int((cheapest * c.n_count).sum()) - (unmet_critical + unmet_other) * int(cheapest.max(initial=0))
     bound += w.cost_per_ore * max(0, money)
     return bound, total_ub, critical_ub
 
 
-def priced_bound(c: Compiled) -> int | None:
+def priced_bound(c: Compiled, profiles: _Profiles | None = None, cheapest: np.ndarray | None = None) -> int | None:
     """The bound from the weekly minimum-cost flow (see ``_priced_weekly_flow``) plus the wages of every place.
 
     ``None`` when the relaxation does not apply (unmet weights below a shift's wages).
     """
-    cheapest = cheapest_per_need(c)
-    priced = _priced_weekly_flow(c, _Profiles(c), cheapest)
+    cheapest = cheapest if cheapest is not None else cheapest_per_need(c)
+    priced = _priced_weekly_flow(c, profiles or _Profiles(c), cheapest)
     if priced is None:
         return None
     return priced + c.weights.cost_per_ore * int((cheapest * c.n_count).sum())
@@ -310,8 +313,13 @@ def bound_with_coverage(c: Compiled) -> tuple[int, int, int]:
     The largest of the headcount bound, the priced weekly flow of minutes and the weekly flow of whole shifts
     (``bound_shifts``); each is valid, so the largest is too.
     """
-    bound, total_ub, critical_ub = headcount_bound(c)
-    for other in (priced_bound(c), shift_flow_bound(c)):
+    profiles = _Profiles(c)
+    cheapest = cheapest_per_need(c)
+    bound, total_ub, critical_ub = headcount_bound(c, profiles, cheapest)
+    for other in (
+        priced_bound(c, profiles, cheapest),
+        shift_flow_bound(c, (profiles.matrix, profiles.of_employee)),
+    ):
         if other is not None:
             bound = max(bound, other)
     return bound, total_ub, critical_ub

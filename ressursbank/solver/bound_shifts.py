@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
+from ressursbank.domain.rules import WeeklyRest
 from ressursbank.solver.compile import BIG, Compiled
 
 IntArray = npt.NDArray[np.int64]
@@ -59,10 +60,41 @@ def _days_free(c: Compiled, week: int, in_week: IntArray) -> IntArray:
     return out
 
 
-class _Week:
-    """Per-employee figures of one week: capacity (minutes), slots, contract, full time."""
+def _weekly_rest_forbids_every_day(c: Compiled, week: int, in_week: IntArray) -> bool:
+    """True when working on every day of the week leaves no rest as long as the weekly rest every rule set requires.
 
-    def __init__(self, c: Compiled, week: int, in_week: IntArray) -> None:
+    With one shift per day, the longest time off inside the week is at most the largest of: the latest start on its
+    first day after the week begins, the latest start on a day after the earliest end on the day before, and the
+    week's end after the earliest end on its last day (shifts of other weeks only cover more). The rule must be a
+    hard stop in every rule set.
+    """
+    days = c.week_days[week]
+    rule_sets = c.problem.organisation.rule_sets
+    required = []
+    for r in np.unique(c.e_rule_set).tolist():
+        hard = [rule for rule in rule_sets[r].rules if isinstance(rule, WeeklyRest) and rule.is_hard]
+        if not hard:
+            return False
+        required.append(min(c.rule_params[r].weekly_rest, days * 1440))
+    lo = week * 7 * 1440
+    hi = lo + days * 1440
+    latest_start = np.full(days, -1, dtype=np.int64)
+    earliest_end = np.full(days, hi, dtype=np.int64)
+    day_of = c.n_day[in_week] - week * 7
+    np.maximum.at(latest_start, day_of, c.n_start[in_week])
+    np.minimum.at(earliest_end, day_of, np.minimum(hi, c.n_end[in_week]))
+    if (latest_start < 0).any():
+        return False
+    gaps = [int(latest_start[0]) - lo, hi - int(earliest_end[-1])]
+    gaps += (latest_start[1:] - earliest_end[:-1]).tolist()
+    return bool(max(gaps) < min(required))
+
+
+class _Week:
+    """Per-employee figures of one week: capacity (minutes), slots (the most shifts), contract, full time."""
+
+    def __init__(self, c: Compiled, week: int, in_week: IntArray, shortest: IntArray) -> None:
+        """``shortest``: per employee, the shortest need of the week they may fill."""
         rp = [c.rule_params[int(r)] for r in c.e_rule_set]
         max_week = np.array([p.max_week for p in rp], dtype=np.int64)
         ot_week = np.array([p.overtime_week for p in rp], dtype=np.int64)
@@ -71,132 +103,154 @@ class _Week:
         self.contract = np.minimum(self.full, np.maximum(0, c.e_contract[:, week].astype(np.int64)))
         days = _days_free(c, week, in_week)
         self.capacity = np.maximum(0, np.minimum(np.minimum(max_week, self.full + ot_week), days * max_day))
-        shortest = int(c.n_minutes[in_week].min())
-        slots = self.capacity // max(1, shortest)
+        slots = self.capacity // np.maximum(1, shortest)
         if _one_shift_per_day(c, in_week):
+            if _weekly_rest_forbids_every_day(c, week, in_week):
+                days = np.minimum(days, c.week_days[week] - 1)
             slots = np.minimum(slots, days)
         self.slots = np.maximum(0, slots)
 
+    def merge(self, other: _Week) -> None:
+        """Relax to cover ``other`` too (same contract and full time): the larger capacity and slots."""
+        self.capacity = np.maximum(self.capacity, other.capacity)
+        self.slots = np.maximum(self.slots, other.slots)
 
-def _horizon_shifts(c: Compiled, weeks: list[_Week | None]) -> int:
-    """The most shifts anyone can work in the horizon (spreads per-person costs over shifts)."""
-    total = np.zeros(c.n_employees, dtype=np.int64)
-    for wk in weeks:
-        if wk is not None:
-            total += wk.slots
-    return max(1, int(total.max(initial=1)))
+
+class _Nodes:
+    """The needs of one week as nodes (need class, critical, length) with their demand and supplements."""
+
+    def __init__(self, c: Compiled, in_week: IntArray, supplement: IntArray) -> None:
+        key = np.stack([c.n_class[in_week], c.n_critical[in_week].astype(np.int64), c.n_minutes[in_week]])
+        nodes, node_of = np.unique(key, axis=1, return_inverse=True)
+        node_of = node_of.reshape(-1)
+        self.n = nodes.shape[1]
+        self.need_class, self.critical, self.length = nodes
+        self.demand = np.bincount(node_of, weights=c.n_count[in_week], minlength=self.n).astype(np.int64)
+        # supplements are counted for every place up front; an unmet place gives back at most its node's dearest
+        self.dearest_supplement = np.zeros(self.n, dtype=np.int64)
+        np.maximum.at(self.dearest_supplement, node_of, supplement[in_week])
+        self.supplements = int((supplement[in_week] * c.n_count[in_week]).sum())
+        self.unit = np.array([c.n_unit[c.class_needs[k][0]] for k in self.need_class.tolist()], dtype=np.int64)
+        self.lengths, index = np.unique(self.length, return_inverse=True)
+        self.length_index = index.reshape(-1)
+
+    def signature(self) -> bytes:
+        """Equal for weeks whose flows differ at most in the people's figures."""
+        return b"".join(a.tobytes() for a in (self.need_class, self.critical, self.length, self.demand))
 
 
 def _away_prices(
-    c: Compiled,
-    pairs: IntArray,
-    node_unit: IntArray,
-    node_len: IntArray,
-    node_ok: npt.NDArray[np.bool_],
-    per_shift: int,
+    c: Compiled, pairs: IntArray, nodes: _Nodes, node_ok: npt.NDArray[np.bool_], per_shift: int
 ) -> IntArray:
-    """Per (home unit, profile, length) row of ``pairs``: the least price of one shift away from home.
-
-    ``node_ok[p]`` marks the need nodes profile ``p`` may fill. The price is the travel to the nearest eligible host
-    plus the spread move cost, plus the spread outside-sector cost where that host is in another sector; BIG when
-    no eligible host exists away from home.
-    """
+    """Per (home unit, profile, length) row of ``pairs``: the least travel and outside-sector price of one shift
+    away from home: the nearest eligible host, the outside-sector cost spread over ``per_shift`` shifts where that
+    host is in another sector; BIG when no eligible host exists away from home. ``node_ok[p]``: the need nodes
+    profile ``p`` may fill."""
     w = c.weights
     out = np.full(len(pairs), BIG, dtype=np.int64)
     outside_share = w.outside_sector_person // per_shift
-    moved_share = w.moved_person // per_shift
     for p in np.unique(pairs[:, 1]).tolist():
         rows = np.flatnonzero(pairs[:, 1] == p)
         homes, lengths = pairs[rows, 0], pairs[rows, 2]
         eligible = np.flatnonzero(node_ok[p])
         if len(eligible) == 0:
             continue
-        hosts = node_unit[eligible]
+        hosts = nodes.unit[eligible]
         price = w.travel_per_km * c.unit_km[np.ix_(homes, hosts)].astype(np.int64)
         price += outside_share * (c.u_sector[homes][:, None] != c.u_sector[hosts][None, :])
-        price[(homes[:, None] == hosts[None, :]) | (lengths[:, None] != node_len[eligible][None, :])] = BIG
-        out[rows] = np.minimum(BIG, price.min(axis=1) + moved_share)
+        price[(homes[:, None] == hosts[None, :]) | (lengths[:, None] != nodes.length[eligible][None, :])] = BIG
+        out[rows] = np.minimum(BIG, price.min(axis=1))
     return out
 
 
-def shift_flow_bound(c: Compiled) -> int | None:
-    """The bound of the module docstring; ``None`` when a flow fails (the caller then keeps its other bounds)."""
-    w = c.weights
+class _People:
+    """Per-employee figures that do not change with the week."""
+
+    def __init__(self, c: Compiled, class_columns: npt.NDArray[np.bool_], profile_of: IntArray) -> None:
+        w = c.weights
+        rp = [c.rule_params[int(r)] for r in c.e_rule_set]
+        self.position_rate = np.array(
+            [
+                0 if (p.position_volunteers_free and bool(c.e_volunteer[e])) else p.position_cost_per_hour // 60
+                for e, p in enumerate(rp)
+            ],
+            dtype=np.int64,
+        )
+        self.overtime_rate = w.overtime_per_minute + w.cost_per_ore * c.e_overtime_ore.astype(np.int64)
+        self.wage = c.e_wage.astype(np.int64)
+        self.class_columns = class_columns  # [need class, profile]
+        self.profile_of = profile_of
+        self.horizon_slots = np.ones(c.n_employees, dtype=np.int64)
+
+
+def shift_flow_bound(c: Compiled, profiles: tuple[npt.NDArray[np.bool_], IntArray] | None = None) -> int | None:
+    """The bound of the module docstring; ``None`` when a flow fails (the caller then keeps its other bounds).
+
+    ``profiles``: ``np.unique(c.class_mask, axis=1, return_inverse=True)`` when the caller has it already.
+    """
     if c.n_needs == 0:
         return 0
-    rp = [c.rule_params[int(r)] for r in c.e_rule_set]
-    position_rate = np.array(
-        [
-            0 if (p.position_volunteers_free and bool(c.e_volunteer[e])) else p.position_cost_per_hour // 60
-            for e, p in enumerate(rp)
-        ],
-        dtype=np.int64,
+    class_columns, profile_of = (
+        profiles if profiles is not None else np.unique(c.class_mask, axis=1, return_inverse=True)
     )
-    wage = c.e_wage.astype(np.int64)
-    overtime_rate = w.overtime_per_minute + w.cost_per_ore * c.e_overtime_ore.astype(np.int64)
-    class_columns, profile_of = np.unique(c.class_mask, axis=1, return_inverse=True)
-    profile_of = profile_of.reshape(-1)
+    people = _People(c, class_columns, profile_of.reshape(-1))
     supplement = c.n_supplement.min(axis=0) if c.n_supplement.size else np.zeros(c.n_needs, dtype=np.int64)
-
-    week_needs = [np.flatnonzero(c.n_week == b) for b in range(c.weeks)]
-    weeks: list[_Week | None] = [_Week(c, b, in_week) if len(in_week) else None for b, in_week in enumerate(week_needs)]
-    per_shift = _horizon_shifts(c, weeks)
-    total = 0
-    for in_week, wk in zip(week_needs, weeks, strict=True):
-        if wk is None:
+    # weeks with the same need nodes and the same norms share one flow, with each person's larger capacity
+    groups: dict[bytes, tuple[_Nodes, _Week, int]] = {}
+    supplements = 0
+    horizon_slots = np.zeros(c.n_employees, dtype=np.int64)
+    for week in range(c.weeks):
+        in_week = np.flatnonzero(c.n_week == week)
+        if len(in_week) == 0:
             continue
-        cost = _week_flow(
-            c, in_week, wk, profile_of, class_columns, position_rate, overtime_rate, wage, supplement, per_shift
-        )
+        nodes = _Nodes(c, in_week, supplement)
+        supplements += nodes.supplements
+        shortest_by_profile = np.where(
+            class_columns[nodes.need_class].T, nodes.length[None, :], np.iinfo(np.int64).max
+        ).min(axis=1, initial=np.iinfo(np.int64).max)
+        wk = _Week(c, week, in_week, shortest_by_profile[people.profile_of])
+        horizon_slots += wk.slots
+        key = nodes.signature() + c.e_full[:, week].tobytes() + c.e_contract[:, week].tobytes()
+        if key in groups:
+            first, merged, times = groups[key]
+            merged.merge(wk)
+            groups[key] = (first, merged, times + 1)
+        else:
+            groups[key] = (nodes, wk, 1)
+    people.horizon_slots = np.maximum(1, horizon_slots)
+    total = c.weights.cost_per_ore * supplements
+    for nodes, wk, times in groups.values():
+        cost = _week_flow(c, nodes, wk, people)
         if cost is None:
             return None
-        total += cost
+        total += times * cost
     return total
 
 
-def _week_flow(
-    c: Compiled,
-    in_week: IntArray,
-    wk: _Week,
-    profile_of: IntArray,
-    class_columns: npt.NDArray[np.bool_],
-    position_rate: IntArray,
-    overtime_rate: IntArray,
-    wage: IntArray,
-    supplement: IntArray,
-    per_shift: int,
-) -> int | None:
+def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People) -> int | None:
+    """The minimum cost of one week's flow (the module docstring), without the supplements counted up front."""
     w = c.weights
-    # need nodes: (class, critical, length, least supplement)
-    need_key = np.stack([c.n_class[in_week], c.n_critical[in_week].astype(np.int64), c.n_minutes[in_week]])
-    nodes, node_of = np.unique(need_key, axis=1, return_inverse=True)
-    node_of = node_of.reshape(-1)
-    n_nodes = nodes.shape[1]
-    node_class, node_critical, node_len = nodes
-    # supplements are counted for every place up front; an unmet place gives back at most its node's dearest
-    dearest_supplement = np.zeros(n_nodes, dtype=np.int64)
-    np.maximum.at(dearest_supplement, node_of, supplement[in_week])
-    node_unit = np.array([c.n_unit[c.class_needs[int(k)][0]] for k in node_class.tolist()], dtype=np.int64)
-    demand = np.bincount(node_of, weights=c.n_count[in_week], minlength=n_nodes).astype(np.int64)
-    lengths, node_len_index = np.unique(node_len, return_inverse=True)
-    node_len_index = node_len_index.reshape(-1)
-    n_len = len(lengths)
-    node_ok = class_columns[node_class].T  # [profile, node]
+    n_len = len(nodes.lengths)
+    node_ok = people.class_columns[nodes.need_class].T  # [profile, node]
 
-    # people classes
-    can_work: npt.NDArray[np.bool_] = np.asarray(class_columns.any(axis=0), dtype=np.bool_)
-    useful = can_work[profile_of] & (wk.slots > 0)
-    # the wage and the overtime supplement of a class are its members' least (lower prices keep the bound valid)
-    key = np.stack([profile_of, c.e_home, wk.contract, wk.full, position_rate, wk.capacity, wk.slots])[:, useful]
+    # people classes; the wage, overtime supplement and horizon slots of a class are its members' least / most
+    # (lower prices keep the bound valid)
+    can_work: npt.NDArray[np.bool_] = np.asarray(node_ok.any(axis=1), dtype=np.bool_)
+    useful = can_work[people.profile_of] & (wk.slots > 0)
+    key = np.stack([people.profile_of, c.e_home, wk.contract, wk.full, people.position_rate, wk.capacity, wk.slots])[
+        :, useful
+    ]
     classes, class_of = np.unique(key, axis=1, return_inverse=True)
     class_of = class_of.reshape(-1)
     n_g = classes.shape[1]
     members = np.bincount(class_of, minlength=n_g)
     g_profile, g_home, g_contract, g_full, g_position, g_capacity, g_slots = classes
     g_wage = np.full(n_g, BIG, dtype=np.int64)
-    np.minimum.at(g_wage, class_of, wage[useful])
+    np.minimum.at(g_wage, class_of, people.wage[useful])
     g_overtime = np.full(n_g, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(g_overtime, class_of, overtime_rate[useful])
+    np.minimum.at(g_overtime, class_of, people.overtime_rate[useful])
+    g_horizon = np.zeros(n_g, dtype=np.int64)
+    np.maximum.at(g_horizon, class_of, people.horizon_slots[useful])
     # the slot prices need a convex weekly cost: an extra-hours rate above the overtime rate is lowered to it
     g_position = np.minimum(g_position, g_overtime)
     max_slots = int(g_slots.max(initial=0))
@@ -206,9 +260,9 @@ def _week_flow(
     slot0 = 1
     glen0 = slot0 + n_g * max_slots
     pool0 = glen0 + n_g * n_len
-    n_profiles = class_columns.shape[1]
+    n_profiles = people.class_columns.shape[1]
     need0 = pool0 + n_profiles * n_len
-    n_all = need0 + n_nodes
+    n_all = need0 + nodes.n
 
     tails: list[IntArray] = []
     heads: list[IntArray] = []
@@ -221,59 +275,44 @@ def _week_flow(
         caps.append(cap.astype(np.int64))
         costs.append(cost.astype(np.int64))
 
-    def week_cost(m: IntArray) -> IntArray:
+    def week_cost(m: int) -> IntArray:
         extra = np.maximum(0, np.minimum(m, g_full) - g_contract)
         over = np.maximum(0, m - g_full)
         out: IntArray = g_position * extra + g_overtime * over
         return out
 
     g = np.arange(n_g, dtype=np.int64)
-    big = int(demand.sum())
+    big = int(nodes.demand.sum())
     for j in range(1, max_slots + 1):
         has = g_slots >= j
-        arcs(
-            np.zeros(int(has.sum()), dtype=np.int64),
-            slot0 + g[has] * max_slots + (j - 1),
-            members[has],
-            np.zeros(int(has.sum())),
-        )
-        for li, length in enumerate(lengths.tolist()):
+        n_has = int(has.sum())
+        arcs(np.zeros(n_has), slot0 + g[has] * max_slots + (j - 1), members[has], np.zeros(n_has))
+        for li, length in enumerate(nodes.lengths.tolist()):
             ok = has & (j * length <= g_capacity)
-            gg = g[ok]
-            price = week_cost(np.full(n_g, j * length, dtype=np.int64)) - week_cost(
-                np.full(n_g, (j - 1) * length, dtype=np.int64)
-            )
-            price = price + w.cost_per_ore * (g_wage * length * 100 // 60)
-            arcs(slot0 + gg * max_slots + (j - 1), glen0 + gg * n_len + li, members[ok], price[ok])
+            price = week_cost(j * length) - week_cost((j - 1) * length) + w.cost_per_ore * (g_wage * length * 100 // 60)
+            arcs(slot0 + g[ok] * max_slots + (j - 1), glen0 + g[ok] * n_len + li, members[ok], price[ok])
 
     # home shifts: (class, length) -> need nodes at the home unit the profile may fill
-    by_unit: dict[int, IntArray] = {}
-    order = np.argsort(node_unit, kind="stable")
-    units_sorted = node_unit[order]
-    for u in np.unique(g_home).tolist():
-        lo, hi = np.searchsorted(units_sorted, u, side="left"), np.searchsorted(units_sorted, u, side="right")
-        by_unit[u] = order[lo:hi]
+    order = np.argsort(nodes.unit, kind="stable")
+    units_sorted = nodes.unit[order]
     for gi in range(n_g):
-        at_home = by_unit.get(int(g_home[gi]))
-        if at_home is None or len(at_home) == 0:
-            continue
+        lo = np.searchsorted(units_sorted, g_home[gi], side="left")
+        hi = np.searchsorted(units_sorted, g_home[gi], side="right")
+        at_home = order[lo:hi]
         k = at_home[node_ok[g_profile[gi], at_home]]
-        if len(k) == 0:
-            continue
-        arcs(
-            glen0 + gi * n_len + node_len_index[k],
-            need0 + k,
-            np.full(len(k), big),
-            np.zeros(len(k), dtype=np.int64),
-        )
+        if len(k):
+            arcs(glen0 + gi * n_len + nodes.length_index[k], need0 + k, np.full(len(k), big), np.zeros(len(k)))
 
-    # away shifts: (class, length) -> (profile, length) pool at the nearest host's price -> eligible need nodes
+    # away shifts: (class, length) -> (profile, length) pool at the nearest host's travel and outside-sector price
+    # plus the class's share of the move -> eligible need nodes
     gl_class = np.repeat(g, n_len)
     gl_len = np.tile(np.arange(n_len), n_g)
-    triples = np.stack([g_home[gl_class], g_profile[gl_class], lengths[gl_len]], axis=1)
+    triples = np.stack([g_home[gl_class], g_profile[gl_class], nodes.lengths[gl_len]], axis=1)
     uniq, back = np.unique(triples, axis=0, return_inverse=True)
-    away = _away_prices(c, uniq, node_unit, node_len, node_ok, per_shift)[back.reshape(-1)]
+    per_shift = int(people.horizon_slots.max(initial=1))
+    away = _away_prices(c, uniq, nodes, node_ok, per_shift)[back.reshape(-1)]
     ok = away < BIG
+    away = away + w.moved_person // g_horizon[gl_class]
     arcs(
         glen0 + gl_class[ok] * n_len + gl_len[ok],
         pool0 + g_profile[gl_class[ok]] * n_len + gl_len[ok],
@@ -281,12 +320,13 @@ def _week_flow(
         away[ok],
     )
     p_idx, k_idx = np.nonzero(node_ok)
-    arcs(pool0 + p_idx * n_len + node_len_index[k_idx], need0 + k_idx, np.full(len(k_idx), big), np.zeros(len(k_idx)))
+    arcs(
+        pool0 + p_idx * n_len + nodes.length_index[k_idx], need0 + k_idx, np.full(len(k_idx), big), np.zeros(len(k_idx))
+    )
 
-    # unmet places
-    unmet = np.where(node_critical == 1, w.unmet_critical, w.unmet_other).astype(np.int64)
-    unmet = unmet - w.cost_per_ore * dearest_supplement
-    arcs(np.zeros(n_nodes, dtype=np.int64), need0 + np.arange(n_nodes), demand, unmet)
+    # unmet places, less the supplement counted up front
+    unmet = np.where(nodes.critical == 1, w.unmet_critical, w.unmet_other).astype(np.int64)
+    arcs(np.zeros(nodes.n), need0 + np.arange(nodes.n), nodes.demand, unmet - w.cost_per_ore * nodes.dearest_supplement)
 
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
@@ -297,8 +337,8 @@ def _week_flow(
     )
     supplies = np.zeros(n_all, dtype=np.int64)
     supplies[source] = big
-    supplies[need0:] = -demand
+    supplies[need0:] = -nodes.demand
     flow.set_nodes_supplies(np.arange(n_all, dtype=np.int32), supplies)
     if flow.solve() != flow.OPTIMAL:
         return None
-    return int(flow.optimal_cost()) + w.cost_per_ore * int((supplement[in_week] * c.n_count[in_week]).sum())
+    return int(flow.optimal_cost())
