@@ -109,11 +109,19 @@ class _Week:
                 days = np.minimum(days, c.week_days[week] - 1)
             slots = np.minimum(slots, days)
         self.slots = np.maximum(0, slots)
+        self.shortest = shortest
+        self.free_slots = np.zeros(c.n_employees, dtype=np.int64)
+
+    def set_free_slots(self, position_rate: IntArray) -> None:
+        """Slots a shift of the shortest length fills at no extra-hours cost (the move share goes on these)."""
+        free_minutes = np.where(position_rate > 0, self.contract, self.full)
+        self.free_slots = np.minimum(self.slots, free_minutes // np.maximum(1, self.shortest))
 
     def merge(self, other: _Week) -> None:
         """Relax to cover ``other`` too (same contract and full time): the larger capacity and slots."""
         self.capacity = np.maximum(self.capacity, other.capacity)
         self.slots = np.maximum(self.slots, other.slots)
+        self.free_slots = np.maximum(self.free_slots, other.free_slots)
 
 
 class _Nodes:
@@ -181,6 +189,7 @@ class _People:
         self.class_columns = class_columns  # [need class, profile]
         self.profile_of = profile_of
         self.horizon_slots = np.ones(c.n_employees, dtype=np.int64)
+        self.horizon_free_slots = np.ones(c.n_employees, dtype=np.int64)
 
 
 def shift_flow_bound(c: Compiled, profiles: tuple[npt.NDArray[np.bool_], IntArray] | None = None) -> int | None:
@@ -198,7 +207,6 @@ def shift_flow_bound(c: Compiled, profiles: tuple[npt.NDArray[np.bool_], IntArra
     # weeks with the same need nodes and the same norms share one flow, with each person's larger capacity
     groups: dict[bytes, tuple[_Nodes, _Week, int]] = {}
     supplements = 0
-    horizon_slots = np.zeros(c.n_employees, dtype=np.int64)
     for week in range(c.weeks):
         in_week = np.flatnonzero(c.n_week == week)
         if len(in_week) == 0:
@@ -209,7 +217,7 @@ def shift_flow_bound(c: Compiled, profiles: tuple[npt.NDArray[np.bool_], IntArra
             class_columns[nodes.need_class].T, nodes.length[None, :], np.iinfo(np.int64).max
         ).min(axis=1, initial=np.iinfo(np.int64).max)
         wk = _Week(c, week, in_week, shortest_by_profile[people.profile_of])
-        horizon_slots += wk.slots
+        wk.set_free_slots(people.position_rate)
         key = nodes.signature() + c.e_full[:, week].tobytes() + c.e_contract[:, week].tobytes()
         if key in groups:
             first, merged, times = groups[key]
@@ -217,7 +225,15 @@ def shift_flow_bound(c: Compiled, profiles: tuple[npt.NDArray[np.bool_], IntArra
             groups[key] = (first, merged, times + 1)
         else:
             groups[key] = (nodes, wk, 1)
+    # per person, the most shifts and free slots over the horizon as the flows count them (a merged week counts
+    # its larger figures once per week it stands for)
+    horizon_slots = np.zeros(c.n_employees, dtype=np.int64)
+    horizon_free = np.zeros(c.n_employees, dtype=np.int64)
+    for _, wk, times in groups.values():
+        horizon_slots += times * wk.slots
+        horizon_free += times * wk.free_slots
     people.horizon_slots = np.maximum(1, horizon_slots)
+    people.horizon_free_slots = np.maximum(1, horizon_free)
     total = c.weights.cost_per_ore * supplements
     for nodes, wk, times in groups.values():
         cost = _week_flow(c, nodes, wk, people)
@@ -249,8 +265,13 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People) -> int | 
     np.minimum.at(g_wage, class_of, people.wage[useful])
     g_overtime = np.full(n_g, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(g_overtime, class_of, people.overtime_rate[useful])
-    g_horizon = np.zeros(n_g, dtype=np.int64)
-    np.maximum.at(g_horizon, class_of, people.horizon_slots[useful])
+    # the move is charged on away shifts in the first ``free`` slots of each week: a person has at most
+    # ``horizon free`` of those, so the charges stay within one move
+    g_free = np.zeros(n_g, dtype=np.int64)  # the same for all members: it follows from the class's key
+    np.maximum.at(g_free, class_of, wk.free_slots[useful])
+    g_horizon_free = np.zeros(n_g, dtype=np.int64)
+    np.maximum.at(g_horizon_free, class_of, people.horizon_free_slots[useful])
+    move_share = w.moved_person // np.maximum(1, g_horizon_free)
     # the slot prices need a convex weekly cost: an extra-hours rate above the overtime rate is lowered to it
     g_position = np.minimum(g_position, g_overtime)
     max_slots = int(g_slots.max(initial=0))
@@ -258,8 +279,8 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People) -> int | 
     # node numbering
     source = 0
     slot0 = 1
-    glen0 = slot0 + n_g * max_slots
-    pool0 = glen0 + n_g * n_len
+    glen0 = slot0 + n_g * max_slots  # (class, length, home 0 / away 1)
+    pool0 = glen0 + n_g * n_len * 2
     n_profiles = people.class_columns.shape[1]
     need0 = pool0 + n_profiles * n_len
     n_all = need0 + nodes.n
@@ -283,16 +304,9 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People) -> int | 
 
     g = np.arange(n_g, dtype=np.int64)
     big = int(nodes.demand.sum())
-    for j in range(1, max_slots + 1):
-        has = g_slots >= j
-        n_has = int(has.sum())
-        arcs(np.zeros(n_has), slot0 + g[has] * max_slots + (j - 1), members[has], np.zeros(n_has))
-        for li, length in enumerate(nodes.lengths.tolist()):
-            ok = has & (j * length <= g_capacity)
-            price = week_cost(j * length) - week_cost((j - 1) * length) + w.cost_per_ore * (g_wage * length * 100 // 60)
-            arcs(slot0 + g[ok] * max_slots + (j - 1), glen0 + g[ok] * n_len + li, members[ok], price[ok])
 
-    # home shifts: (class, length) -> need nodes at the home unit the profile may fill
+    # home shifts: (class, length, home) -> need nodes at the home unit the profile may fill
+    home_ok = np.zeros((n_g, n_len), dtype=np.bool_)
     order = np.argsort(nodes.unit, kind="stable")
     units_sorted = nodes.unit[order]
     for gi in range(n_g):
@@ -301,10 +315,11 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People) -> int | 
         at_home = order[lo:hi]
         k = at_home[node_ok[g_profile[gi], at_home]]
         if len(k):
-            arcs(glen0 + gi * n_len + nodes.length_index[k], need0 + k, np.full(len(k), big), np.zeros(len(k)))
+            home_ok[gi, nodes.length_index[k]] = True
+            arcs(glen0 + (gi * n_len + nodes.length_index[k]) * 2, need0 + k, np.full(len(k), big), np.zeros(len(k)))
 
-    # away shifts: (class, length) -> (profile, length) pool at the nearest host's travel and outside-sector price
-    # plus the class's share of the move -> eligible need nodes
+    # away shifts: (class, length, away) -> (profile, length) pool at the nearest host's travel and outside-sector
+    # price -> eligible need nodes
     gl_class = np.repeat(g, n_len)
     gl_len = np.tile(np.arange(n_len), n_g)
     triples = np.stack([g_home[gl_class], g_profile[gl_class], nodes.lengths[gl_len]], axis=1)
@@ -312,13 +327,31 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People) -> int | 
     per_shift = int(people.horizon_slots.max(initial=1))
     away = _away_prices(c, uniq, nodes, node_ok, per_shift)[back.reshape(-1)]
     ok = away < BIG
-    away = away + w.moved_person // g_horizon[gl_class]
+    away_ok = ok.reshape(n_g, n_len)
     arcs(
-        glen0 + gl_class[ok] * n_len + gl_len[ok],
+        glen0 + (gl_class[ok] * n_len + gl_len[ok]) * 2 + 1,
         pool0 + g_profile[gl_class[ok]] * n_len + gl_len[ok],
         np.full(int(ok.sum()), big),
         away[ok],
     )
+
+    # slots: source -> (class, j) -> (class, length, home / away) at the slot's price (and the move share away);
+    # only towards lengths the class can work at home or away
+    for j in range(1, max_slots + 1):
+        has = g_slots >= j
+        n_has = int(has.sum())
+        arcs(np.zeros(n_has), slot0 + g[has] * max_slots + (j - 1), members[has], np.zeros(n_has))
+        for li, length in enumerate(nodes.lengths.tolist()):
+            fits = has & (j * length <= g_capacity)
+            price = week_cost(j * length) - week_cost((j - 1) * length) + w.cost_per_ore * (g_wage * length * 100 // 60)
+            to_home = fits & home_ok[:, li]
+            at = glen0 + (g * n_len + li) * 2
+            slot = slot0 + g * max_slots + (j - 1)
+            arcs(slot[to_home], at[to_home], members[to_home], price[to_home])
+            to_away = fits & away_ok[:, li]
+            share = np.where(j <= g_free, move_share, 0)
+            arcs(slot[to_away], at[to_away] + 1, members[to_away], (price + share)[to_away])
+
     p_idx, k_idx = np.nonzero(node_ok)
     arcs(
         pool0 + p_idx * n_len + nodes.length_index[k_idx], need0 + k_idx, np.full(len(k_idx), big), np.zeros(len(k_idx))
