@@ -1,0 +1,594 @@
+"""Column generation over per-employee rosters: a valid lower bound and a good roster for a Curtois instance.
+
+Every hard rule of the benchmark concerns one employee, so the instance decomposes: the master problem picks one
+roster (column) per employee and pays the cover penalties; a pricing problem per employee finds the lawful
+roster with the least reduced cost. The LP relaxation of this set-partitioning master is far tighter than the
+compact model's (branch-and-price solves the benchmark this way), and because the objective is integral,
+``ceil(LP bound)`` often equals the optimum.
+
+API::
+
+    column_generation(instance_or_compiled, *, deadline, workers=1, initial_rosters=None,
+                      master_ip_seconds=3.0) -> ColumnGenerationResult
+
+- ``instance_or_compiled``: a :class:`~ressursbank.domain.curtois.CurtoisInstance` or its
+  :class:`~.compile.Compiled` form.
+- ``deadline``: a ``time.monotonic()`` value; the call returns by then (plus the time of one pricing solve at
+  most), the last ``master_ip_seconds`` going to the restricted master IP.
+- ``workers``: threads that price employees in parallel (CP-SAT releases the GIL while it solves).
+- ``initial_rosters``: one dense assignment (``list[list[int]]``, ``OFF`` = -1) or several; their lawful rows
+  seed the master and the best one hints the master IP, so the returned roster is never worse than it.
+
+:class:`ColumnGenerationResult` fields:
+
+- ``lower_bound``: ``ceil`` of ``bound`` (an ``int``), a valid lower bound on the optimum; ``None`` only when the
+  deadline passed before one full pricing round.
+- ``bound``: the best Lagrangian bound seen, ``sum_ds R_ds pi_ds + sum_e min_r (c_r - pi . a_r)`` for duals
+  ``pi`` clipped to ``[-over, under]``; valid at every iteration, with each employee's minimum taken from the
+  pricing solver's proven bound (exact when the pricing solve was optimal) and rounding errors discounted.
+- ``lp_value``: the last restricted-master LP value, an upper bound on the LP relaxation (equal to it when
+  ``converged``).
+- ``converged``: exact pricing at the master's duals found no negative reduced cost (LP relaxation solved), or
+  ``lower_bound`` already equals ``ceil(lp_value)`` so no further bound gain is possible.
+- ``iterations``: master LP solves; ``columns``: columns generated in total (initial ones included).
+- ``assignment``: the best lawful integer roster found by the restricted master IP over the generated columns
+  (or the best initial roster, if better); ``None`` when none was found. ``objective``: its published objective.
+- ``elapsed``: wall seconds; ``lp_seconds``: of which column generation (the rest is the master IP);
+  ``pricing_solves``: CP-SAT pricing calls; ``pricing_optimal``: whether the last
+  pricing round was solved to optimality for every employee.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from ressursbank.checker.curtois import check_employee
+from ressursbank.domain.curtois import CurtoisInstance
+from ressursbank.exceptions import DomainError
+from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled, compile_instance
+from ressursbank.solver.curtois.model import CurtoisModel
+from ressursbank.solver.curtois.rules import post_rules
+
+#: Reduced costs are scaled by this and rounded for CP-SAT; the rounding error is discounted from the bound.
+PRICE_SCALE = 100_000
+#: A column enters the master when its reduced cost is below minus this.
+ENTER_TOLERANCE = 1e-6
+#: Subtracted from the bound before rounding up, against floating-point noise in the duals.
+CEIL_TOLERANCE = 1e-6
+#: Wentges smoothing: prices at ``alpha * centre + (1 - alpha) * master duals``.
+SMOOTHING = 0.5
+
+#: CP-SAT parameters of a pricing solve (tiny models: the fixed cost of a solve matters most).
+PRICING_PARAMETERS: dict[str, object] = {}
+
+#: Solver of the restricted master IP: "cp-sat" or a pywraplp MIP solver name ("SCIP", "CBC").
+MASTER_IP_SOLVER = "SCIP"
+
+Row = tuple[int, ...]
+Duals = list[list[float]]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnGenerationResult:
+    """The outcome of :func:`column_generation` (see the module docstring for every field)."""
+
+    lower_bound: int | None
+    bound: float | None
+    lp_value: float | None
+    converged: bool
+    iterations: int
+    columns: int
+    assignment: Assignment | None
+    objective: int | None
+    elapsed: float
+    pricing_solves: int = 0
+    pricing_optimal: bool = False
+    lp_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """One pricing solve: lawful rows found (best last), a proven lower bound on ``min_r c_r - pi . a_r``,
+    and whether the solve was optimal."""
+
+    rows: tuple[Row, ...]
+    bound: float
+    optimal: bool
+
+
+class _Collector(cp_model.CpSolverSolutionCallback):
+    """Collects every improving solution of a pricing solve as a dense row."""
+
+    def __init__(self, cells: list[tuple[int, int, cp_model.IntVar]], days: int) -> None:
+        super().__init__()
+        self._cells = cells
+        self._days = days
+        self.rows: list[Row] = []
+
+    def on_solution_callback(self) -> None:
+        row = [OFF] * self._days
+        for d, s, var in self._cells:
+            if self.boolean_value(var):
+                row[d] = s
+        self.rows.append(tuple(row))
+
+
+class Pricer:
+    """The pricing problem of one employee: a single-employee CP-SAT model under every per-employee rule.
+
+    The model comes from the shared builders (:class:`~.model.CurtoisModel` with only this employee free, and
+    :func:`~.rules.post_rules`), so the rosters it returns obey exactly the rules the engine posts.
+    """
+
+    def __init__(self, compiled: Compiled, e: int) -> None:
+        self.compiled = compiled
+        self.e = e
+        free: list[range | tuple[()]] = [()] * compiled.employees
+        free[e] = range(compiled.days)
+        self.m = CurtoisModel(compiled, free=free)
+        post_rules(self.m)
+        self.cells = [(d, s, var) for (_, d, s), var in self.m.x.items()]
+        self.hint: Row | None = None
+
+    def price(self, duals: Duals, *, time_limit: float, seed: int = 0) -> Priced:
+        """Return lawful rosters of least ``cost - duals . cover`` and a proven lower bound on that minimum.
+
+        Raises
+        ------
+        DomainError
+            When the employee has no lawful roster at all.
+        """
+        c = self.compiled
+        request = c.request_cost[self.e]
+        variables: list[cp_model.IntVar] = []
+        coefficients: list[int] = []
+        # Per day, the worst rounding error of any shift; the sum bounds the error of any roster (one shift a day).
+        error = [0.0] * c.days
+        relaxed = [0.0] * c.days  # per day, the cheapest option ignoring all sequence rules (fallback bound)
+        for d, s, var in self.cells:
+            value = request[d].get(s, 0) - duals[d][s]
+            scaled = round(value * PRICE_SCALE)
+            error[d] = max(error[d], abs(scaled - value * PRICE_SCALE))
+            relaxed[d] = min(relaxed[d], value)
+            if scaled:
+                variables.append(var)
+                coefficients.append(scaled)
+        model = self.m.model
+        model.minimize(cp_model.LinearExpr.weighted_sum(variables, coefficients))
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        if self.hint is not None:
+            for d, s, var in self.cells:
+                model.add_hint(var, self.hint[d] == s)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        for name, setting in PRICING_PARAMETERS.items():
+            setattr(solver.parameters, name, setting)
+        collector = _Collector(self.cells, c.days)
+        status = solver.solve(model, collector)
+        if status == cp_model.INFEASIBLE:
+            raise DomainError(f"employee {c.instance.employees[self.e].id} has no lawful roster")
+        fallback = sum(relaxed)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            proven = (solver.best_objective_bound - sum(error)) / PRICE_SCALE
+            bound = max(fallback, proven)
+        else:
+            bound = fallback
+        rows = tuple(collector.rows)
+        if rows:
+            self.hint = rows[-1]
+        return Priced(rows, bound, status == cp_model.OPTIMAL)
+
+
+class _Master:
+    """The restricted master LP (GLOP), grown column by column."""
+
+    def __init__(self, compiled: Compiled) -> None:
+        c = compiled
+        self.compiled = c
+        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        if self.lp is None:  # pragma: no cover - GLOP ships with OR-Tools
+            raise RuntimeError("GLOP is not available")
+        infinity = self.lp.infinity()
+        self.objective = self.lp.Objective()
+        self.objective.SetMinimization()
+        self.cover: list[list[pywraplp.Constraint]] = []
+        for d in range(c.days):
+            row = []
+            for s in range(c.shifts):
+                requirement = c.cover_requirement[d][s]
+                constraint = self.lp.Constraint(requirement, requirement)
+                under = self.lp.NumVar(0.0, infinity, f"u{d}_{s}")
+                over = self.lp.NumVar(0.0, infinity, f"o{d}_{s}")
+                constraint.SetCoefficient(under, 1.0)
+                constraint.SetCoefficient(over, -1.0)
+                self.objective.SetCoefficient(under, c.cover_under[d][s])
+                self.objective.SetCoefficient(over, c.cover_over[d][s])
+                row.append(constraint)
+            self.cover.append(row)
+        self.convexity = [self.lp.Constraint(1.0, 1.0) for _ in range(c.employees)]
+        self.columns: list[list[tuple[Row, int, pywraplp.Variable]]] = [[] for _ in range(c.employees)]
+        self.known: set[tuple[int, Row]] = set()
+        self.weights: list[dict[Row, float]] = [{} for _ in range(c.employees)]
+
+    def cost(self, e: int, row: Row) -> int:
+        """Return the request cost of ``row`` for employee ``e`` (without the constant of granted-nothing)."""
+        request = self.compiled.request_cost[e]
+        return sum(request[d].get(s, 0) for d, s in enumerate(row) if s != OFF)
+
+    def add(self, e: int, row: Row) -> bool:
+        """Add ``row`` as a column of employee ``e``; return whether it was new."""
+        if (e, row) in self.known:
+            return False
+        self.known.add((e, row))
+        cost = self.cost(e, row)
+        var = self.lp.NumVar(0.0, self.lp.infinity(), f"l{e}_{len(self.columns[e])}")
+        self.objective.SetCoefficient(var, cost)
+        self.convexity[e].SetCoefficient(var, 1.0)
+        for d, s in enumerate(row):
+            if s != OFF:
+                self.cover[d][s].SetCoefficient(var, 1.0)
+        self.columns[e].append((row, cost, var))
+        return True
+
+    def solve(self) -> tuple[float, Duals, list[float]]:
+        """Solve the LP; return its value, the cover duals and the convexity duals."""
+        status = self.lp.Solve()
+        if status != pywraplp.Solver.OPTIMAL:
+            raise RuntimeError(f"restricted master LP status {status}")
+        duals = [[constraint.dual_value() for constraint in row] for row in self.cover]
+        self.weights = [{row: var.solution_value() for row, _, var in columns} for columns in self.columns]
+        mu = [constraint.dual_value() for constraint in self.convexity]
+        return self.objective.Value() + self.compiled.request_constant, duals, mu
+
+    def rounded(self) -> Assignment:
+        """Return, per employee, the column with the largest weight in the last LP solution."""
+        return [
+            list(max(columns, key=lambda column: weights.get(column[0], 0.0))[0])
+            for columns, weights in zip(self.columns, self.weights, strict=True)
+        ]
+
+    @property
+    def size(self) -> int:
+        return len(self.known)
+
+
+def _clip(compiled: Compiled, duals: Duals) -> Duals:
+    """Clip duals into the dual-feasible box ``-over <= pi <= under`` of the slack variables."""
+    under, over = compiled.cover_under, compiled.cover_over
+    return [
+        [min(float(under[d][s]), max(-float(over[d][s]), value)) for s, value in enumerate(row)]
+        for d, row in enumerate(duals)
+    ]
+
+
+def _lagrangian(compiled: Compiled, duals: Duals, minima: Sequence[float]) -> float:
+    """Return the Lagrangian bound at ``duals`` given per-employee lower bounds on ``min_r c_r - pi . a_r``."""
+    fixed = sum(
+        compiled.cover_requirement[d][s] * duals[d][s] for d in range(compiled.days) for s in range(compiled.shifts)
+    )
+    return compiled.request_constant + fixed + sum(minima)
+
+
+def _ceil(value: float) -> int:
+    return math.ceil(value - CEIL_TOLERANCE)
+
+
+def lagrangian_bound(compiled: Compiled, duals: Duals, *, time_limit: float = 10.0) -> float:
+    """Return a valid lower bound on the optimum from any cover duals (clipped into the dual-feasible box).
+
+    Prices every employee at ``duals``; the result is the Lagrangian bound the column generation also uses.
+    """
+    clipped = _clip(compiled, duals)
+    minima = [Pricer(compiled, e).price(clipped, time_limit=time_limit).bound for e in range(compiled.employees)]
+    return _lagrangian(compiled, clipped, minima)
+
+
+def _lawful(compiled: Compiled, e: int, row: Sequence[int]) -> bool:
+    instance = compiled.instance
+    shift_ids = [s.id for s in instance.shift_types]
+    shifts = {d: shift_ids[s] for d, s in enumerate(row) if s != OFF}
+    return next(check_employee(instance, instance.employees[e], shifts), None) is None
+
+
+class _StopAtBound(cp_model.CpSolverSolutionCallback):
+    """Stops the master IP as soon as it reaches the proven lower bound."""
+
+    def __init__(self, lower_bound: int | None) -> None:
+        super().__init__()
+        self._lower_bound = lower_bound
+
+    def on_solution_callback(self) -> None:
+        if self._lower_bound is not None and self.objective_value <= self._lower_bound + 0.5:
+            self.stop_search()
+
+
+def _master_ip(
+    master: _Master,
+    *,
+    time_limit: float,
+    workers: int,
+    hint: Assignment | None,
+    lower_bound: int | None,
+) -> Assignment | None:
+    """Solve the restricted master as an integer programme over the generated columns (CP-SAT)."""
+    c = master.compiled
+    model = cp_model.CpModel()
+    choice: list[list[tuple[Row, cp_model.IntVar]]] = []
+    by_cell: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    terms: list[cp_model.IntVar] = []
+    weights: list[int] = []
+    for e, columns in enumerate(master.columns):
+        mine: list[tuple[Row, cp_model.IntVar]] = []
+        for row, cost, _ in columns:
+            var = model.new_bool_var(f"y{e}_{len(mine)}")
+            mine.append((row, var))
+            if cost:
+                terms.append(var)
+                weights.append(cost)
+            for d, s in enumerate(row):
+                if s != OFF:
+                    by_cell.setdefault((d, s), []).append(var)
+        model.add_exactly_one(var for _, var in mine)
+        choice.append(mine)
+    for d in range(c.days):
+        for s in range(c.shifts):
+            requirement = c.cover_requirement[d][s]
+            staff = by_cell.get((d, s), [])
+            if c.cover_under[d][s] and requirement > 0:
+                under = model.new_int_var(0, requirement, f"u{d}_{s}")
+                model.add(under + sum(staff) >= requirement)
+                terms.append(under)
+                weights.append(c.cover_under[d][s])
+            if c.cover_over[d][s] and len(staff) > requirement:
+                over = model.new_int_var(0, len(staff) - requirement, f"o{d}_{s}")
+                model.add(sum(staff) - over <= requirement)
+                terms.append(over)
+                weights.append(c.cover_over[d][s])
+    model.minimize(cp_model.LinearExpr.weighted_sum(terms, weights) + c.request_constant)
+    if hint is not None:
+        for e, mine in enumerate(choice):
+            for row, var in mine:
+                model.add_hint(var, list(row) == list(hint[e]))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    solver.parameters.num_workers = max(1, workers)
+    status = solver.solve(model, _StopAtBound(lower_bound))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    result: Assignment = []
+    for mine in choice:
+        picked = next(row for row, var in mine if solver.boolean_value(var))
+        result.append(list(picked))
+    return result
+
+
+def _master_mip(
+    master: _Master,
+    *,
+    time_limit: float,
+    hint: Assignment | None,
+    solver_name: str = "SCIP",
+) -> Assignment | None:
+    """Solve the restricted master as a MIP over the generated columns with an LP-based solver (SCIP)."""
+    c = master.compiled
+    mip = pywraplp.Solver.CreateSolver(solver_name)
+    if mip is None:
+        return None
+    infinity = mip.infinity()
+    objective = mip.Objective()
+    objective.SetMinimization()
+    cover = []
+    for d in range(c.days):
+        row = []
+        for s in range(c.shifts):
+            requirement = c.cover_requirement[d][s]
+            constraint = mip.Constraint(requirement, requirement)
+            under = mip.NumVar(0.0, infinity, "")
+            over = mip.NumVar(0.0, infinity, "")
+            constraint.SetCoefficient(under, 1.0)
+            constraint.SetCoefficient(over, -1.0)
+            objective.SetCoefficient(under, c.cover_under[d][s])
+            objective.SetCoefficient(over, c.cover_over[d][s])
+            row.append(constraint)
+        cover.append(row)
+    choice: list[list[tuple[Row, pywraplp.Variable]]] = []
+    hint_vars: list[pywraplp.Variable] = []
+    hint_values: list[float] = []
+    for e, columns in enumerate(master.columns):
+        convexity = mip.Constraint(1.0, 1.0)
+        mine: list[tuple[Row, pywraplp.Variable]] = []
+        for column, cost, _ in columns:
+            var = mip.BoolVar("")
+            objective.SetCoefficient(var, cost)
+            convexity.SetCoefficient(var, 1.0)
+            for d, s in enumerate(column):
+                if s != OFF:
+                    cover[d][s].SetCoefficient(var, 1.0)
+            mine.append((column, var))
+            if hint is not None:
+                hint_vars.append(var)
+                hint_values.append(float(list(column) == list(hint[e])))
+        choice.append(mine)
+    if hint_vars:
+        mip.SetHint(hint_vars, hint_values)
+    mip.SetTimeLimit(int(max(0.05, time_limit) * 1000))
+    status = mip.Solve()
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None
+    return [list(max(mine, key=lambda item: item[1].solution_value())[0]) for mine in choice]
+
+
+def _as_assignments(initial: Assignment | Sequence[Assignment] | None) -> list[Assignment]:
+    if not initial:
+        return []
+    first = initial[0]
+    if first and isinstance(first[0], int):
+        return [initial]  # type: ignore[list-item]
+    return list(initial)  # type: ignore[arg-type]
+
+
+def column_generation(
+    instance_or_compiled: CurtoisInstance | Compiled,
+    *,
+    deadline: float,
+    workers: int = 1,
+    initial_rosters: Assignment | Sequence[Assignment] | None = None,
+    master_ip_seconds: float = 3.0,
+    max_pricing_seconds: float = 5.0,
+) -> ColumnGenerationResult:
+    """Run column generation until convergence or ``deadline``; see the module docstring for the result.
+
+    Parameters
+    ----------
+    instance_or_compiled
+        The instance, compiled or not.
+    deadline
+        A ``time.monotonic()`` value by which to return.
+    workers
+        Pricing threads (and CP-SAT workers of the master IP).
+    initial_rosters
+        Lawful rosters (dense assignments) to seed the master with; unlawful rows are skipped.
+    master_ip_seconds
+        Seconds kept at the end for the restricted master IP (0 skips it).
+    max_pricing_seconds
+        Time limit of one employee's pricing solve.
+    """
+    start = time.monotonic()
+    c = instance_or_compiled if isinstance(instance_or_compiled, Compiled) else compile_instance(instance_or_compiled)
+    lp_deadline = deadline - master_ip_seconds
+    master = _Master(c)
+    seeds = _as_assignments(initial_rosters)
+    best_assignment: Assignment | None = None
+    best_objective: int | None = None
+    for assignment in seeds:
+        lawful = True
+        for e, seed_row in enumerate(assignment):
+            if _lawful(c, e, seed_row):
+                master.add(e, tuple(seed_row))
+            else:
+                lawful = False
+        if lawful:
+            value = c.objective(assignment)
+            if best_objective is None or value < best_objective:
+                best_assignment, best_objective = [list(r) for r in assignment], value
+    pricers = [Pricer(c, e) for e in range(c.employees)]
+    for e, pricer in enumerate(pricers):
+        if master.columns[e]:
+            pricer.hint = master.columns[e][-1][0]
+    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    solves = 0
+
+    def price_all(duals: Duals) -> list[Priced] | None:
+        nonlocal solves
+        remaining = lp_deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        limit = min(max_pricing_seconds, remaining)
+        solves += len(pricers)
+        if pool is None:
+            return [p.price(duals, time_limit=limit) for p in pricers]
+        return list(pool.map(lambda p: p.price(duals, time_limit=limit), pricers))
+
+    best_bound: float | None = None
+    centre: Duals | None = None
+    lp_value: float | None = None
+    iterations = 0
+    converged = False
+    last_optimal = False
+    try:
+        # First round at "everything under-covered" duals: a lawful column per employee, and a first bound.
+        start_duals = _clip(c, [[float(c.cover_under[d][s]) for s in range(c.shifts)] for d in range(c.days)])
+        priced = price_all(start_duals)
+        if priced is not None:
+            for e, result in enumerate(priced):
+                for row in result.rows:
+                    master.add(e, row)
+            best_bound = _lagrangian(c, start_duals, [p.bound for p in priced])
+            centre = start_duals
+            last_optimal = all(p.optimal for p in priced)
+        alpha = SMOOTHING
+        while all(master.columns) and time.monotonic() < lp_deadline:
+            lp_value, lp_duals, mu = master.solve()
+            iterations += 1
+            lp_duals = _clip(c, lp_duals)
+            if best_bound is not None and math.ceil(best_bound - CEIL_TOLERANCE) >= math.ceil(
+                lp_value - CEIL_TOLERANCE
+            ):
+                converged = True
+                break
+            if centre is None or alpha <= 0:
+                duals = lp_duals
+            else:
+                duals = [
+                    [alpha * centre[d][s] + (1 - alpha) * lp_duals[d][s] for s in range(c.shifts)]
+                    for d in range(c.days)
+                ]
+            priced = price_all(duals)
+            if priced is None:
+                break
+            last_optimal = all(p.optimal for p in priced)
+            bound = _lagrangian(c, duals, [p.bound for p in priced])
+            if best_bound is None or bound > best_bound:
+                best_bound, centre = bound, duals
+            added = 0
+            for e, result in enumerate(priced):
+                for column in result.rows:
+                    reduced = master.cost(e, column) - mu[e]
+                    reduced -= sum(lp_duals[d][s] for d, s in enumerate(column) if s != OFF)
+                    if reduced < -ENTER_TOLERANCE and master.add(e, column):
+                        added += 1
+            if added == 0:
+                if alpha > 0 and duals is not lp_duals:
+                    alpha = 0.0  # mispricing: price at the master's own duals next
+                    continue
+                if last_optimal:
+                    converged = True
+                    break
+            elif alpha == 0.0:
+                alpha = SMOOTHING
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+    lp_seconds = time.monotonic() - start
+    lower_bound = None if best_bound is None else _ceil(best_bound)
+    if master_ip_seconds > 0 and all(master.columns):
+        ip_limit = max(0.05, deadline - time.monotonic())
+        hint = best_assignment
+        if lp_value is not None:
+            # The LP's heaviest column per employee is a lawful roster: the IP's fallback and, lacking a seed, its hint.
+            rounded = master.rounded()
+            value = c.objective(rounded)
+            if best_objective is None or value < best_objective:
+                best_assignment, best_objective = rounded, value
+            hint = hint if hint is not None else rounded
+        if MASTER_IP_SOLVER == "cp-sat":
+            solved = _master_ip(master, time_limit=ip_limit, workers=workers, hint=hint, lower_bound=lower_bound)
+        else:
+            solved = _master_mip(master, time_limit=ip_limit, hint=hint, solver_name=MASTER_IP_SOLVER)
+        if solved is not None:
+            value = c.objective(solved)
+            if best_objective is None or value < best_objective:
+                best_assignment, best_objective = solved, value
+    return ColumnGenerationResult(
+        lower_bound=lower_bound,
+        bound=best_bound,
+        lp_value=lp_value,
+        converged=converged,
+        iterations=iterations,
+        columns=master.size,
+        assignment=best_assignment,
+        objective=best_objective,
+        elapsed=time.monotonic() - start,
+        pricing_solves=solves,
+        pricing_optimal=last_optimal,
+        lp_seconds=lp_seconds,
+    )

@@ -1,0 +1,94 @@
+"""Column generation for Curtois instances 1-3: valid bounds, lawful pricing rosters, a checker-verified roster.
+
+Validity is the first promise: a lower bound above the known optimum is a defect. No test asserts wall time;
+deadlines only bound how long a test may take.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from ressursbank.checker.curtois import check_curtois, check_employee
+from ressursbank.formats.curtois import read_curtois
+from ressursbank.solver.curtois.colgen import Pricer, column_generation, lagrangian_bound
+from ressursbank.solver.curtois.compile import OFF, Compiled, compile_instance
+from ressursbank.solver.curtois.construct import construct
+
+DATA = Path(__file__).parent / "data" / "curtois"
+OPTIMUM = {1: 607, 2: 828, 3: 1001}
+#: The converged LP bound (ceil) of the roster-per-employee master; instance 1 has an integrality gap.
+LP_BOUND = {1: 558, 2: 828, 3: 1001}
+
+
+def _compiled(number: int) -> Compiled:
+    return compile_instance(read_curtois(DATA / f"Instance{number}.txt"))
+
+
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_bound_is_valid_and_converges(number: int) -> None:
+    compiled = _compiled(number)
+    result = column_generation(compiled, deadline=time.monotonic() + 120, master_ip_seconds=2)
+    assert result.lower_bound is not None and result.bound is not None
+    assert result.lower_bound <= OPTIMUM[number]
+    assert result.converged
+    assert result.lower_bound == LP_BOUND[number]
+    assert result.lp_value is not None and result.bound <= result.lp_value + 1e-6
+    # The roster of the restricted master IP is lawful and its objective is the checker's.
+    assert result.assignment is not None and result.objective is not None
+    report = check_curtois(compiled.instance, compiled.to_roster(result.assignment))
+    assert report.feasible, report.verdict
+    assert report.objective == result.objective
+    assert result.objective >= OPTIMUM[number]
+
+
+@pytest.mark.parametrize("number", [2, 3])
+def test_pricing_rosters_obey_every_employee_rule(number: int) -> None:
+    compiled = _compiled(number)
+    instance = compiled.instance
+    shift_ids = [s.id for s in instance.shift_types]
+    rng = random.Random(number)
+    duals = [
+        [rng.uniform(-compiled.cover_over[d][s], compiled.cover_under[d][s]) for s in range(compiled.shifts)]
+        for d in range(compiled.days)
+    ]
+    for e, employee in enumerate(instance.employees):
+        priced = Pricer(compiled, e).price(duals, time_limit=20)
+        assert priced.rows
+        for row in priced.rows:
+            shifts = {d: shift_ids[s] for d, s in enumerate(row) if s != OFF}
+            assert list(check_employee(instance, employee, shifts)) == []
+        best = priced.rows[-1]
+        reduced = sum(compiled.request_cost[e][d].get(s, 0) - duals[d][s] for d, s in enumerate(best) if s != OFF)
+        # The proven bound never exceeds what a lawful roster achieves, and is tight when optimal.
+        assert priced.bound <= reduced + 1e-9
+        if priced.optimal:
+            assert reduced - priced.bound < 1e-2
+
+
+@pytest.mark.parametrize("number", [1, 2])
+def test_lagrangian_bound_is_valid_for_any_duals(number: int) -> None:
+    compiled = _compiled(number)
+    rng = random.Random(7)
+    for _ in range(3):
+        # Duals outside the box are clipped into it, so any numbers give a valid bound.
+        duals = [[rng.uniform(-150, 150) for _ in range(compiled.shifts)] for _ in range(compiled.days)]
+        assert lagrangian_bound(compiled, duals) <= OPTIMUM[number]
+
+
+def test_initial_roster_seeds_the_master() -> None:
+    compiled = _compiled(2)
+    seed = construct(compiled, deadline=time.monotonic() + 30, seed=0)
+    assert seed is not None
+    result = column_generation(compiled, deadline=time.monotonic() + 120, initial_rosters=seed, master_ip_seconds=2)
+    assert result.objective is not None and result.objective <= compiled.objective(seed)
+    assert result.lower_bound is not None and result.lower_bound <= OPTIMUM[2]
+
+
+def test_past_deadline_returns_without_bound() -> None:
+    compiled = _compiled(1)
+    result = column_generation(compiled, deadline=time.monotonic() - 1, master_ip_seconds=0)
+    assert result.lower_bound is None and result.assignment is None
