@@ -59,6 +59,17 @@ def test_away_shift_pays_travel_and_a_share_of_the_move() -> None:
     assert shifts <= result.objective
 
 
+def test_unsocial_spread_is_counted() -> None:
+    """Four evening shifts and two nurses: the best spread is two each (2 x 2 squared), and the bound counts it."""
+    p = problem([employee("a"), employee("b")], [need(f"e{d}", d, "evening") for d in range(4)])
+    c = compile_problem(p)
+    shifts = shift_flow_bound(c)
+    assert shifts is not None
+    result = _optimal(p)
+    assert result.terms["unsocial_spread"] == 8 * ObjectiveWeights().unsocial_squared
+    assert result.terms["cost"] + result.terms["unsocial_spread"] <= shifts <= result.objective
+
+
 def test_no_needs_no_bound() -> None:
     p = problem([employee("a")], [])
     assert shift_flow_bound(compile_problem(p)) == 0

@@ -1,20 +1,22 @@
-"""A lower bound from a weekly minimum-cost flow of whole shifts (docs/objective.md, "The lower bound").
+"""A lower bound from weekly minimum-cost flows of whole shifts (docs/objective.md, "The lower bound").
 
 Per week, people (aggregated into classes of identical eligibility profile, home unit, contract, full time, rates,
-weekly capacity and free days) supply whole shifts through *slots*: a person's shifts of the week, sorted from
-longest to shortest, fill slots 1, 2, 3, ... in order. The j-th longest shift of length ``L`` starts after at least
+weekly capacity and slots) supply whole shifts through *slots*: a person's shifts of the week, sorted from longest
+to shortest, fill slots 1, 2, 3, ... in order. The j-th longest shift of length ``L`` starts after at least
 ``(j - 1) * L`` minutes of the same week, and the week's extra-hours and overtime cost ``f(minutes)`` is convex, so
 that shift adds at least ``f(j * L) - f((j - 1) * L)``: the slot's price. A shift of length ``L`` cannot be the
-j-th longest when ``j * L`` exceeds the person's weekly capacity, and nobody has more slots than free days when
-the daily rest separates every two shifts of a day (one shift per day).
+j-th longest when ``j * L`` exceeds the person's weekly capacity, nobody has more slots than free days when the
+daily rest separates every two shifts of a day, and one fewer when working every day leaves no weekly rest.
 
 A shift at the home unit goes straight to a home need; a shift elsewhere passes through the profile's pool at the
-price of the nearest eligible host (travel per shift, the move and outside-sector costs spread over the most
-shifts anyone can work in the horizon). Every shift also costs its wage (exact per class, wages rounded down) and
-the least supplement of its need. A need's places may instead be left unmet at the unmet weight.
+price of the nearest eligible host (travel per shift, the outside-sector cost spread over the most shifts anyone
+can work) plus, in the week's first "free" slots (those the shortest shift fills within the contract), the move
+spread over all of the person's free slots of the horizon: at most one move per person is ever charged. Every
+shift costs its wage (the class's least) and its need's least supplement. A place may be left unmet at its weight.
 
-Any lawful plan maps to a flow of at most its unmet + overtime + PositionNorm + cost + travel + moved +
-outside-sector terms; the flow's optimum is therefore a lower bound on those terms, and the other terms are >= 0.
+The unsocial spread is a separate flow over the horizon (the k-th evening, night or weekend shift of a person adds
+``2k - 1`` squares) that is given a small part of each unmet place's weight; the weekly flows keep the rest. Any
+plan the engine accepts maps to flows costing at most its objective, so their optimum is a lower bound.
 """
 
 from __future__ import annotations
@@ -234,16 +236,93 @@ def shift_flow_bound(c: Compiled, profiles: tuple[npt.NDArray[np.bool_], IntArra
         horizon_free += times * wk.free_slots
     people.horizon_slots = np.maximum(1, horizon_slots)
     people.horizon_free_slots = np.maximum(1, horizon_free)
-    total = c.weights.cost_per_ore * supplements
+    # the unsocial spread gets a small part of each unmet place's weight, just enough that leaving an unsocial
+    # place unmet never pays there; the weekly flows keep the rest
+    w = c.weights
+    spread_unmet = (2 * int(people.horizon_slots.max(initial=1)) + 1) * w.unsocial_squared
+    total = 0
+    if 0 < spread_unmet <= min(w.unmet_critical, w.unmet_other) and c.n_unsocial.any():
+        spread = _unsocial_flow(c, people, spread_unmet)
+        if spread is not None:
+            total += spread
+        else:
+            spread_unmet = 0
+    else:
+        spread_unmet = 0
+    total += w.cost_per_ore * supplements
     for nodes, wk, times in groups.values():
-        cost = _week_flow(c, nodes, wk, people)
+        cost = _week_flow(c, nodes, wk, people, spread_unmet)
         if cost is None:
             return None
         total += times * cost
     return total
 
 
-def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People) -> int | None:
+def _unsocial_flow(c: Compiled, people: _People, unmet_price: int) -> int | None:
+    """A lower bound on the unsocial spread plus ``unmet_price`` per unmet unsocial place.
+
+    People by (profile, most shifts in the horizon); a person's k-th evening, night or weekend shift adds
+    ``(2k - 1)`` times the weight to the square of their count, so parallel arcs of rising price, one per k, each
+    with one unit per person, give the convex spread; the places go to eligible need classes over the horizon.
+    """
+    w = c.weights
+    unsocial = np.flatnonzero(c.n_unsocial)
+    key = c.n_class[unsocial] * 2 + c.n_critical[unsocial].astype(np.int64)
+    needs, need_of = np.unique(key, return_inverse=True)
+    demand = np.bincount(need_of.reshape(-1), weights=c.n_count[unsocial], minlength=len(needs)).astype(np.int64)
+    node_ok = people.class_columns[needs // 2].T  # [profile, node]
+    can_work: npt.NDArray[np.bool_] = np.asarray(node_ok.any(axis=1), dtype=np.bool_)
+    useful = can_work[people.profile_of]
+    classes, class_of = np.unique(
+        np.stack([people.profile_of, people.horizon_slots])[:, useful], axis=1, return_inverse=True
+    )
+    members = np.bincount(class_of.reshape(-1), minlength=classes.shape[1])
+    g_profile, g_slots = classes
+    n_g, n_profiles, n_needs = classes.shape[1], people.class_columns.shape[1], len(needs)
+    class0, profile0 = 1, 1 + n_g
+    need0 = profile0 + n_profiles
+    tails: list[IntArray] = []
+    heads: list[IntArray] = []
+    caps: list[IntArray] = []
+    costs: list[IntArray] = []
+    g = np.arange(n_g, dtype=np.int64)
+    for k in range(1, int(g_slots.max(initial=0)) + 1):
+        has = g[g_slots >= k]
+        tails.append(np.zeros(len(has), dtype=np.int64))
+        heads.append(class0 + has)
+        caps.append(members[has])
+        costs.append(np.full(len(has), (2 * k - 1) * w.unsocial_squared, dtype=np.int64))
+    big = int(demand.sum())
+    tails.append(class0 + g)
+    heads.append(profile0 + g_profile)
+    caps.append(np.full(n_g, big, dtype=np.int64))
+    costs.append(np.zeros(n_g, dtype=np.int64))
+    p_idx, k_idx = np.nonzero(node_ok)
+    tails.append(profile0 + p_idx)
+    heads.append(need0 + k_idx)
+    caps.append(np.full(len(k_idx), big, dtype=np.int64))
+    costs.append(np.zeros(len(k_idx), dtype=np.int64))
+    tails.append(np.zeros(n_needs, dtype=np.int64))
+    heads.append(need0 + np.arange(n_needs))
+    caps.append(demand)
+    costs.append(np.full(n_needs, unmet_price, dtype=np.int64))
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate(tails).astype(np.int32),
+        np.concatenate(heads).astype(np.int32),
+        np.concatenate(caps).astype(np.int64),
+        np.concatenate(costs).astype(np.int64),
+    )
+    supplies = np.zeros(need0 + n_needs, dtype=np.int64)
+    supplies[0] = big
+    supplies[need0:] = -demand
+    flow.set_nodes_supplies(np.arange(len(supplies), dtype=np.int32), supplies)
+    if flow.solve() != flow.OPTIMAL:
+        return None
+    return int(flow.optimal_cost())
+
+
+def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_unmet: int) -> int | None:
     """The minimum cost of one week's flow (the module docstring), without the supplements counted up front."""
     w = c.weights
     n_len = len(nodes.lengths)
@@ -358,7 +437,7 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People) -> int | 
     )
 
     # unmet places, less the supplement counted up front
-    unmet = np.where(nodes.critical == 1, w.unmet_critical, w.unmet_other).astype(np.int64)
+    unmet = np.where(nodes.critical == 1, w.unmet_critical, w.unmet_other).astype(np.int64) - spread_unmet
     arcs(np.zeros(nodes.n), need0 + np.arange(nodes.n), nodes.demand, unmet - w.cost_per_ore * nodes.dearest_supplement)
 
     flow = min_cost_flow.SimpleMinCostFlow()
