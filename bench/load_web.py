@@ -298,9 +298,14 @@ async def _run(
     requests: int,
     max_seconds: float,
     think: tuple[float, float],
-) -> dict[str, Series]:
+    server_pid: int,
+) -> tuple[dict[str, Series], Usage]:
     """Send ``requests`` requests per read endpoint plus the answers from ``clients`` concurrent users, each thinking
-    ``think`` seconds (uniform) between its requests (or stop at ``max_seconds``)."""
+    ``think`` seconds (uniform) between its requests (or stop at ``max_seconds``).
+
+    The users' HTTP clients are made before the clock starts: making one costs tens of milliseconds of CPU (its
+    TLS context), and making 50 while other users already wait for answers would count that as server latency.
+    """
     hr = {"Authorization": f"Bearer {hr_token}"}
     rng = random.Random(7)
     Request = tuple[str, dict[str, str], dict[str, str] | None]
@@ -323,12 +328,13 @@ async def _run(
     queue: asyncio.Queue[tuple[str, tuple[str, str] | None]] = asyncio.Queue()
     for item in items:
         queue.put_nowait(item)
-    deadline = time.monotonic() + max_seconds
     low, high = think
+
+    pool = [httpx.AsyncClient(base_url=base, timeout=30) for _ in range(clients)]
 
     async def user(number: int) -> None:
         user_rng = random.Random(1000 + number)
-        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        async with pool[number] as client:
             if high > 0:  # users arrive spread over one think interval, not all in the same millisecond
                 await asyncio.sleep(user_rng.uniform(0, high))
             while not queue.empty() and time.monotonic() < deadline:
@@ -359,8 +365,36 @@ async def _run(
                 if high > 0:
                     await asyncio.sleep(user_rng.uniform(low, high))
 
+    usage = Usage.start(server_pid)
+    deadline = time.monotonic() + max_seconds
     await asyncio.gather(*(user(i) for i in range(clients)))
-    return series
+    return series, usage.stop()
+
+
+@dataclass
+class Usage:
+    """Wall time, CPU seconds of the server and of this process, and the load average over the load phase."""
+
+    server_pid: int
+    t0: float
+    server_cpu0: float
+    self_cpu0: float
+    load_before: tuple[float, float, float]
+    wall: float = 0.0
+    server_cpu: float = 0.0
+    loadgen_cpu: float = 0.0
+    load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    @classmethod
+    def start(cls, server_pid: int) -> Usage:
+        return cls(server_pid, time.monotonic(), _process_tree_cpu(server_pid), time.process_time(), os.getloadavg())
+
+    def stop(self) -> Usage:
+        self.wall = time.monotonic() - self.t0
+        self.server_cpu = _process_tree_cpu(self.server_pid) - self.server_cpu0
+        self.loadgen_cpu = time.process_time() - self.self_cpu0
+        self.load_after = os.getloadavg()
+        return self
 
 
 def _start_server(url: str, directory: Path, args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], str]:
@@ -420,10 +454,7 @@ def run_phase(
         asyncio.run(_warm(base, hr_token, page_session, args.workers))
         if args.pin:  # the load generator on the last core, the server on the others
             os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[-1]})
-        load_before = os.getloadavg()
-        cpu_server_0, cpu_self_0 = _process_tree_cpu(server.pid), time.process_time()
-        t0 = time.monotonic()
-        series = asyncio.run(
+        series, usage = asyncio.run(
             _run(
                 base,
                 hr_token,
@@ -433,12 +464,9 @@ def run_phase(
                 requests=args.requests,
                 max_seconds=args.max_seconds,
                 think=think,
+                server_pid=server.pid,
             )
         )
-        wall = time.monotonic() - t0
-        server_cpu = _process_tree_cpu(server.pid) - cpu_server_0
-        loadgen_cpu = time.process_time() - cpu_self_0
-        load_after = os.getloadavg()
     finally:
         if args.pin:
             os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
@@ -448,7 +476,9 @@ def run_phase(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
-    return Phase(label, think, series, wall, server_cpu, loadgen_cpu, load_before, load_after)
+    return Phase(
+        label, think, series, usage.wall, usage.server_cpu, usage.loadgen_cpu, usage.load_before, usage.load_after
+    )
 
 
 def _think_arg(text: str) -> tuple[float, float]:
