@@ -391,7 +391,7 @@ class PrincipalCache:
     this process changed accounts, tokens or sessions since it was read (:func:`auth.security_generation`:
     logout, revocation, a role change or a disabled account take effect at once). Changes made by another
     process (a second uvicorn worker, the CLI) take effect within ``ttl`` seconds. Unknown tokens are never
-    cached. ``ttl`` 0 turns the cache off.
+    cached. ``ttl`` 0 turns the cache off (``app.state.principal_cache = PrincipalCache(0)``).
     """
 
     def __init__(self, ttl: float, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
@@ -439,24 +439,14 @@ class PrincipalCache:
             self._entries.clear()
 
 
-#: Seconds a process may reuse "this token is that user" (``RESSURSBANK_AUTH_CACHE_SECONDS``; 0 turns it off).
-DEFAULT_PRINCIPAL_TTL = 10.0
-
-
-def principal_ttl_from_env() -> float:
-    raw = os.environ.get("RESSURSBANK_AUTH_CACHE_SECONDS", "").strip()
-    if not raw:
-        return DEFAULT_PRINCIPAL_TTL
-    try:
-        return max(0.0, min(float(raw), 300.0))
-    except ValueError as exc:
-        raise ValueError(f"RESSURSBANK_AUTH_CACHE_SECONDS must be a number of seconds, got {raw!r}") from exc
+#: Seconds a process may reuse "this token is that user" when nothing in the process changed security data.
+PRINCIPAL_TTL_SECONDS = 10.0
 
 
 def principal_cache(app: Any) -> PrincipalCache:
     cache: PrincipalCache | None = getattr(app.state, "principal_cache", None)
     if cache is None:
-        cache = PrincipalCache(principal_ttl_from_env())
+        cache = PrincipalCache(PRINCIPAL_TTL_SECONDS)
         app.state.principal_cache = cache
     return cache
 
@@ -599,5 +589,5 @@ def route_table(app: FastAPI) -> list[RouteAccess]:
 def install_security(app: FastAPI) -> None:
     """Add the security middleware and the login rate limiter to ``app`` (the app factory calls this once)."""
     app.state.login_rate_limiter = LoginRateLimiter()
-    app.state.principal_cache = PrincipalCache(principal_ttl_from_env())
+    app.state.principal_cache = PrincipalCache(PRINCIPAL_TTL_SECONDS)
     app.add_middleware(SecurityMiddleware, fastapi_app=app)
