@@ -51,8 +51,42 @@ def part_objective(
     return sum(terms.values())
 
 
-def _overtime_need(c: Compiled, shifts: list[list[int]], rng: random.Random) -> int:
-    """A need worked in a week where its person works overtime (the next term to reduce), else any need."""
+def heavy_people(c: Compiled, by_need: list[list[int]]) -> list[int]:
+    """People with overtime, paid extra hours beyond their position or a Sunday pair (what is left to reduce)."""
+    pairs = [(e, n) for n, people in enumerate(by_need) for e in people]
+    if not pairs:
+        return []
+    es = np.array([e for e, _ in pairs], dtype=np.int64)
+    ns = np.array([n for _, n in pairs], dtype=np.int64)
+    minutes = np.zeros((c.n_employees, c.weeks), dtype=np.int64)
+    np.add.at(minutes, (es, c.n_week[ns]), c.n_minutes[ns])
+    rp = c.rule_params
+    rule_sets = c.e_rule_set.tolist()
+    priced = np.array([rp[r].position_cost_per_hour > 0 for r in rule_sets], dtype=np.bool_)
+    volunteers_free = np.array([rp[r].position_volunteers_free for r in rule_sets], dtype=np.bool_)
+    paid = priced & ~(volunteers_free & c.e_volunteer)
+    extra = np.maximum(0, np.minimum(minutes, c.e_full) - c.e_contract) * paid[:, None]
+    heavy = (extra.sum(axis=1) > 0) | (np.maximum(0, minutes - c.e_full).sum(axis=1) > 0)
+    if c.sundays:
+        sunday = np.zeros((c.n_employees, len(c.sundays)), dtype=np.bool_)
+        on_sunday = c.n_sunday[ns] >= 0
+        sunday[es[on_sunday], c.n_sunday[ns[on_sunday]]] = True
+        costly = np.array([rp[r].sunday_cost > 0 for r in rule_sets], dtype=np.bool_)
+        heavy |= (sunday[:, :-1] & sunday[:, 1:]).any(axis=1) & costly
+    out: list[int] = np.flatnonzero(heavy).tolist()
+    return out
+
+
+def _overtime_need(c: Compiled, shifts: list[list[int]], rng: random.Random, heavy: list[int] | None = None) -> int:
+    """A need worked in a week where its person works overtime or extra hours (the next term to reduce)."""
+    if heavy:
+        e = rng.choice(heavy)
+        if shifts[e]:
+            minutes = [0] * c.weeks
+            for n in shifts[e]:
+                minutes[int(c.n_week[n])] += int(c.n_minutes[n])
+            over = [n for n in shifts[e] if minutes[int(c.n_week[n])] > int(c.e_contract[e, int(c.n_week[n])])]
+            return rng.choice(over or shifts[e])
     for _ in range(200):
         e = rng.randrange(c.n_employees)
         if not shifts[e]:
@@ -67,13 +101,18 @@ def _overtime_need(c: Compiled, shifts: list[list[int]], rng: random.Random) -> 
 
 
 def choose_part(
-    c: Compiled, by_need: list[list[int]], rng: random.Random, params: SolveParams, shifts: list[list[int]]
+    c: Compiled,
+    by_need: list[list[int]],
+    rng: random.Random,
+    params: SolveParams,
+    shifts: list[list[int]],
+    heavy: list[int] | None = None,
 ) -> tuple[list[int], list[int]] | None:
     """A neighbourhood around an open need (or, when all are covered, around an overtime shift)."""
     open_needs = [n for n in range(c.n_needs) if len(by_need[n]) < c.n_count[n]]
     critical = [n for n in open_needs if c.n_critical[n]]
     pool = critical or open_needs
-    seed_need = rng.choice(pool) if pool and rng.random() < 0.85 else _overtime_need(c, shifts, rng)
+    seed_need = rng.choice(pool) if pool and rng.random() < 0.85 else _overtime_need(c, shifts, rng, heavy)
     unit = int(c.n_unit[seed_need])
     half = max(1, params.neighbourhood_days // 2)
     day = int(c.n_day[seed_need])
@@ -157,6 +196,7 @@ def improve(
     gained = 0
     total = max(1e-9, deadline - started)
     shifts = per_employee(c, by_need)
+    heavy = heavy_people(c, by_need)
     width = max(1, params.processes)
     pool = None
     if width > 1:
@@ -170,7 +210,7 @@ def improve(
             for _ in range(4 * width):
                 if len(parts) == width:
                     break
-                part = choose_part(c, by_need, rng, params, shifts)
+                part = choose_part(c, by_need, rng, params, shifts, heavy)
                 if part is None:
                     continue
                 units = _units_of(c, *part)
@@ -205,6 +245,7 @@ def improve(
                     accepted += 1
                     gained += before - after
             shifts = per_employee(c, by_need)
+            heavy = heavy_people(c, by_need)
             if progress is not None:
                 progress(-gained, min(1.0, (time.perf_counter() - started) / total))
     finally:

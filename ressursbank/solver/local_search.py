@@ -71,8 +71,45 @@ class LocalSearch:
         self.day_end = np.full((c.n_employees, n_days), -1, dtype=np.int64)
         self.objective = np.zeros(c.n_employees, dtype=np.int64)
         self.home_critical = critical_by_unit(c)
+        # plain Python copies of the compiled arrays: scalar reads from numpy are slow in the inner loops
+        self.n_needs = c.n_needs
+        self.minutes = c.n_minutes.tolist()
+        self.unit = c.n_unit.tolist()
+        self.week = c.n_week.tolist()
+        self.start = c.n_start.tolist()
+        self.end = c.n_end.tolist()
+        self.day = c.n_day.tolist()
+        self.night = c.n_night.tolist()
+        self.weekend = c.n_weekend.tolist()
+        self.unsocial_need = [bool(x) for x in c.n_unsocial.tolist()]
+        self.sunday = c.n_sunday.tolist()
+        self.home = c.e_home.tolist()
+        self.wage = c.e_wage.tolist()
+        self.rule_set = c.e_rule_set.tolist()
+        self.sector = c.e_sector.tolist()
+        self.u_sector = c.u_sector.tolist()
+        self.avoid_nights = c.e_avoid_nights.tolist()
+        self.avoid_weekends = c.e_avoid_weekends.tolist()
+        self.full = c.e_full.tolist()
+        self.contract = c.e_contract.tolist()
+        self.overtime_ore = c.e_overtime_ore.tolist()
+        self.params_of = [c.rule_params[r] for r in self.rule_set]
+        self.position_paid = [
+            bool(p.position_cost_per_hour) and not (p.position_volunteers_free and bool(v))
+            for p, v in zip(self.params_of, c.e_volunteer.tolist(), strict=True)
+        ]
+        self.shift_cache: dict[int, tuple[int, int, bool, bool, bool, int, int, int]] = {}
         self.rest = self.g.rest
         self.absent: dict[int, frozenset[int]] = {}
+        # a move in a unit's week counts up its version; a failed try is not repeated while the version holds
+        self.version = np.zeros((len(c.unit_ids), c.weeks), dtype=np.int64)
+        self.failed: dict[tuple[int, int, bool], int] = {}
+        free = self.g.position_free | (self.g.position_cost == 0)
+        self.limit = np.where(free[:, None], c.e_full, np.minimum(c.e_contract, c.e_full))
+        #: people tried as the middle of an ejection chain per shift
+        self.chain_width = 3
+        #: how much dearer than the giver's release a middle person's marginal may be (their overflow is passed on)
+        self.chain_allowance = 60 * 20 * int(c.weights.overtime_per_minute)
         for e in range(c.n_employees):
             self._sync(e)
 
@@ -102,7 +139,76 @@ class LocalSearch:
             self.day_end[e, d] = max(int(self.day_end[e, d]), int(c.n_end[n]))
         g.overtime[e] = np.maximum(0, g.week_minutes[e] - c.e_full[e])
         g.overtime_total[e] = int(g.overtime[e].sum())
-        self.objective[e] = person_objective(c, e, needs)
+        self.objective[e] = self.person_objective(e, needs)
+
+    def _shift(self, e: int, n: int) -> tuple[int, int, bool, bool, bool, int, int, int]:
+        """``e`` working ``n``: (the shift's own objective, week, away, outside sector, unsocial, Sunday, minutes,
+        full-time minutes that week), cached; the terms are those of ``objective.employee_terms``."""
+        key = e * self.n_needs + n
+        found = self.shift_cache.get(key)
+        if found is not None:
+            return found
+        c, w = self.c, self.c.weights
+        p = self.params_of[e]
+        m, u, b = self.minutes[n], self.unit[n], self.week[n]
+        home = self.home[e]
+        own = self.wage[e] * m * 100 // 60 + int(c.n_supplement[self.rule_set[e], n])
+        flat = w.cost_per_ore * own
+        unwanted = 0
+        away = u != home
+        if away:
+            flat += w.travel_per_km * int(c.unit_km[home, u])
+            if c.u_kind[u] not in c.e_willing[e]:
+                unwanted += 1
+            if p.travel_cost:
+                over = max(0, int(np.ceil(c.unit_distance[home, u] - c.e_travel_limit[e] - 1e-9)))
+                flat += p.travel_cost * over
+        if self.night[n] and self.avoid_nights[e]:
+            unwanted += 1
+        if self.weekend[n] and self.avoid_weekends[e]:
+            unwanted += 1
+        flat += w.unwanted_shift * unwanted
+        outside = self.u_sector[u] != self.sector[e]
+        found = (flat, b, away, outside, self.unsocial_need[n], self.sunday[n], m, int(c.e_full[e, b]))
+        self.shift_cache[key] = found
+        return found
+
+    def person_objective(self, e: int, needs: Sequence[int]) -> int:
+        """Employee ``e``'s share of the objective when working ``needs`` (equal to ``objective.employee_terms``)."""
+        if not needs:
+            return 0
+        c, w = self.c, self.c.weights
+        p = self.params_of[e]
+        total = 0
+        per_week = [0] * c.weeks
+        away = outside = False
+        unsocial = 0
+        sundays: set[int] = set()
+        for n in needs:
+            flat, b, is_away, is_outside, is_unsocial, sunday, m, _ = self._shift(e, n)
+            total += flat
+            per_week[b] += m
+            away |= is_away
+            outside |= is_outside
+            unsocial += is_unsocial
+            if sunday >= 0:
+                sundays.add(sunday)
+        full = self.full[e]
+        overtime = 0
+        for b in range(c.weeks):
+            if per_week[b] > full[b]:
+                overtime += per_week[b] - full[b]
+        total += w.overtime_per_minute * overtime + w.cost_per_ore * overtime * self.overtime_ore[e]
+        total += w.moved_person * away + w.outside_sector_person * outside + w.unsocial_squared * unsocial * unsocial
+        if self.position_paid[e]:
+            contract = self.contract[e]
+            for b in range(c.weeks):
+                extra = min(per_week[b], full[b]) - contract[b]
+                if extra > 0:
+                    total += p.position_cost_per_hour * extra // 60
+        if p.sunday_cost:
+            total += p.sunday_cost * sum(1 for s in sundays if s + 1 in sundays)
+        return int(total)
 
     def _change_cost(self, e: int, n: int, adding: bool) -> int:
         """The ``changes`` term's delta when ``e`` starts (``adding``) or stops working ``n``."""
@@ -120,6 +226,10 @@ class LocalSearch:
         return [m for m in self.shifts[e] if m != n]
 
     def _move(self, n: int, giver: int, taker: int) -> None:
+        c = self.c
+        b = int(c.n_week[n])
+        for u in {int(c.n_unit[n]), int(c.e_home[giver]), int(c.e_home[taker])}:
+            self.version[u, b] += 1
         self.by_need[n].remove(giver)
         self.by_need[n].append(taker)
         self.shifts[giver] = self._without(giver, n)
@@ -128,38 +238,44 @@ class LocalSearch:
         self._sync(taker)
 
     # --- rules ----------------------------------------------------------------------------------------------------
-    def lawful(self, e: int, n: int) -> bool:
-        """May ``e`` take need ``n`` on top of their shifts under every hard rule the engine keeps?"""
+    def lawful(self, e: int, n: int, base: Sequence[int] | None = None) -> bool:
+        """May ``e`` take need ``n`` on top of their shifts (or of ``base``) under every hard rule the engine keeps?"""
         c = self.c
         if e in self.by_need[n] or not c.class_mask[int(c.n_class[n]), e] or e in self._absent(n):
             return False
-        p = c.rule_params[int(c.e_rule_set[e])]
-        needs = self._with(e, n)
+        p = self.params_of[e]
+        own = self.shifts[e] if base is None else base
+        start, end, minutes, week, day = self.start, self.end, self.minutes, self.week, self.day
+        needs = sorted([*own, n], key=lambda m: (start[m], m))
         latest = None
+        rest = max(0, p.daily_rest)
         for m in needs:  # one shift at a time and daily rest, as the checker reads them
-            s = int(c.n_start[m])
-            if latest is not None and s - latest < max(0, p.daily_rest):  # a negative gap is an overlap
+            if latest is None:
+                latest = end[m]
+                continue
+            if start[m] - latest < rest:  # a negative gap is an overlap
                 return False
-            latest = int(c.n_end[m]) if latest is None else max(latest, int(c.n_end[m]))
-        d, b = int(c.n_day[n]), int(c.n_week[n])
-        if sum(int(c.n_minutes[m]) for m in needs if c.n_day[m] == d) > p.max_day:
+            latest = max(latest, end[m])
+        d, b = day[n], week[n]
+        if sum(minutes[m] for m in needs if day[m] == d) > p.max_day:
             return False
         per_week = [0] * c.weeks
         for m in needs:
-            per_week[int(c.n_week[m])] += int(c.n_minutes[m])
+            per_week[week[m]] += minutes[m]
         if per_week[b] > p.max_week:
             return False
-        overtime = [max(0, per_week[k] - int(c.e_full[e, k])) for k in range(c.weeks)]
+        full = self.full[e]
+        overtime = [max(0, per_week[k] - full[k]) for k in range(c.weeks)]
         if overtime[b] > p.overtime_week or sum(overtime) > p.overtime_year:
             return False
         if any(sum(overtime[f : f + 4]) > p.overtime_4_weeks for f in range(max(1, c.weeks - 3))):
             return False
         volunteer = p.position_volunteers_free and c.e_volunteer[e]
-        if p.position_hard and not volunteer and min(per_week[b], int(c.e_full[e, b])) > int(c.e_contract[e, b]):
+        if p.position_hard and not volunteer and min(per_week[b], full[b]) > self.contract[e][b]:
             return False
         if p.weekly_rest > 0:
-            intervals = [(int(c.n_start[m]), int(c.n_end[m])) for m in needs]
-            s, t = int(c.n_start[n]), int(c.n_end[n])
+            intervals = [(start[m], end[m]) for m in needs]
+            s, t = start[n], end[n]
             for k in range(c.weeks):
                 lo = k * MINUTES_PER_WEEK
                 hi = min(c.horizon_minutes, lo + MINUTES_PER_WEEK)
@@ -167,12 +283,12 @@ class LocalSearch:
                     return False
         sunday = int(c.n_sunday[n])
         if p.sunday_hard and sunday >= 0:
-            worked = {int(c.n_sunday[m]) for m in self.shifts[e]}
+            worked = {int(c.n_sunday[m]) for m in own}
             if sunday - 1 in worked or sunday + 1 in worked:
                 return False
         if p.cohort_days > 0:
             block = d // p.cohort_days
-            if any(int(c.n_day[m]) // p.cohort_days == block and c.n_unit[m] != c.n_unit[n] for m in self.shifts[e]):
+            if any(int(c.n_day[m]) // p.cohort_days == block and c.n_unit[m] != c.n_unit[n] for m in own):
                 return False
         home = int(c.e_home[e])
         if p.home_critical_first and int(c.n_unit[n]) != home:
@@ -206,15 +322,25 @@ class LocalSearch:
         return ok
 
     # --- moves ----------------------------------------------------------------------------------------------------
-    def takers(self, n: int, exclude: Iterable[int] = ()) -> tuple[IntArray, IntArray]:
-        """People who might take ``n``, with their exact marginal objective, cheapest first."""
+    def takers(self, n: int, exclude: Iterable[int] = (), *, room_only: bool = False) -> tuple[IntArray, IntArray]:
+        """People who might take ``n``, with their exact marginal objective, cheapest first.
+
+        With ``room_only``, only people who take it within their contract (or full time, when extra hours are free
+        for them).
+        """
         c = self.c
         idx = self.members[int(c.n_class[n])]
+        if room_only:
+            b = int(c.n_week[n])
+            idx = idx[self.g.week_minutes[idx, b] + int(c.n_minutes[n]) <= self.limit[idx, b]]
         ok = self._prefilter(n, idx)
         people = idx[ok]
-        skip = set(self.by_need[n]) | set(exclude)
+        skip = [*self.by_need[n], *exclude]
         if skip:
-            people = people[~np.isin(people, list(skip))]
+            flag = self.g.flag
+            flag[skip] = True
+            people = people[~flag[people]]
+            flag[skip] = False
         if len(people) == 0:
             return people, people
         cost = self.g.marginal(n, people)
@@ -226,33 +352,55 @@ class LocalSearch:
         c = self.c
         if (giver, n) in self.pins:
             return 0
-        after_giver = person_objective(c, giver, self._without(giver, n))
+        after_giver = self.person_objective(giver, self._without(giver, n))
         release = int(self.objective[giver]) - after_giver - self._change_cost(giver, n, adding=False)
         if release <= 0:
             return 0
         people, cost = self.takers(n, exclude=(giver,))
         tried_chain = 0
+        overflowing: list[tuple[int, int]] = []  # lawful takers who would pay extra hours, and the direct gain
         for taker, marginal in zip(people.tolist(), cost.tolist(), strict=True):
             if marginal >= release:
                 break
             if not self.lawful(taker, n):
                 continue
-            after_taker = person_objective(c, taker, self._with(taker, n))
+            after_taker = self.person_objective(taker, self._with(taker, n))
             gain = release - (after_taker - int(self.objective[taker])) - self._change_cost(taker, n, adding=True)
-            if gain <= 0:
-                continue
             overflow = self._overflows(taker, n)
+            if gain <= 0:
+                if overflow and len(overflowing) < self.chain_width:
+                    overflowing.append((taker, gain))
+                continue
             if not overflow or not chains:
                 self._move(n, giver, taker)
                 return gain
             # the taker pays extra hours for it: first try to pass one of their shifts on, then accept as it is
-            if tried_chain < 3:
+            if tried_chain < self.chain_width:
                 tried_chain += 1
                 chained = self._chain(giver, n, taker, gain)
                 if chained > 0:
                     return chained
             self._move(n, giver, taker)
             return gain
+        if not chains:
+            return 0
+        # no direct move helps: people who would overflow may still pass one of their own shifts on
+        if len(overflowing) < self.chain_width:
+            b = int(c.n_week[n])
+            dear = (cost >= release) & (cost < release + self.chain_allowance)
+            dear &= self.g.week_minutes[people, b] + int(c.n_minutes[n]) > self.limit[people, b]
+            for taker in people[dear].tolist():
+                if len(overflowing) >= self.chain_width:
+                    break
+                if not self.lawful(taker, n):
+                    continue
+                after_taker = self.person_objective(taker, self._with(taker, n))
+                gain = release - (after_taker - int(self.objective[taker])) - self._change_cost(taker, n, adding=True)
+                overflowing.append((taker, gain))
+        for taker, gain in overflowing:
+            chained = self._chain(giver, n, taker, gain)
+            if chained > 0:
+                return chained
         return 0
 
     def _overflows(self, e: int, n: int) -> bool:
@@ -269,31 +417,114 @@ class LocalSearch:
         """``n`` goes giver -> middle, and one of middle's shifts that week goes on to a third person."""
         c = self.c
         b = int(c.n_week[n])
-        self._move(n, giver, middle)
-        base = int(self.objective[middle])
-        best = 0
-        for n2 in list(self.shifts[middle]):
+        with_n = self._with(middle, n)
+        base = self.person_objective(middle, with_n)
+        for n2 in with_n:
             if n2 == n or int(c.n_week[n2]) != b or (middle, n2) in self.pins:
                 continue
-            release = base - person_objective(c, middle, self._without(middle, n2))
+            release = base - self.person_objective(middle, [m for m in with_n if m != n2])
             release -= self._change_cost(middle, n2, adding=False)
             if release <= 0:
                 continue
-            people, cost = self.takers(n2, exclude=(middle, giver))
+            people, cost = self.takers(n2, exclude=(middle, giver), room_only=True)
             for third, marginal in zip(people[:200].tolist(), cost[:200].tolist(), strict=True):
                 if marginal >= release:
                     break
                 if not self.lawful(third, n2):
                     continue
-                after = person_objective(c, third, self._with(third, n2))
+                after = self.person_objective(third, self._with(third, n2))
                 gain = release - (after - int(self.objective[third])) - self._change_cost(third, n2, adding=True)
-                if gain > 0:
+                if direct_gain + gain > 0:
+                    self._move(n, giver, middle)
                     self._move(n2, middle, third)
                     return direct_gain + gain
                 break
-        # no chain: undo the first step
-        self._move(n, middle, giver)
-        return best
+        return 0
+
+    def try_swap(self, giver: int, n: int, width: int) -> int:
+        """``giver`` and another person exchange ``n`` for one of the other's shifts in the same week.
+
+        Evens out whole-shift rounding against fractional contracts (a 480-minute shift for a 450-minute one) and
+        moves a Sunday that makes a pair to someone for whom it does not.
+        """
+        c = self.c
+        if (giver, n) in self.pins:
+            return 0
+        b = int(c.n_week[n])
+        sunday = int(c.n_sunday[n]) >= 0
+        giver_without = self._without(giver, n)
+        people, _ = self.takers(n, exclude=(giver,))
+        tried = 0
+        for other in people.tolist():
+            if tried >= width:
+                break
+            if not self.lawful(other, n):
+                continue
+            tried += 1
+            for n2 in self.shifts[other]:
+                if int(c.n_week[n2]) != b or (other, n2) in self.pins or n2 == n:
+                    continue
+                # only exchanges that can lower hours or break a Sunday pair are worth the exact evaluation
+                shorter = int(c.n_minutes[n2]) < int(c.n_minutes[n])
+                if not shorter and not (sunday and c.n_sunday[n2] < 0):
+                    continue
+                if not c.class_mask[int(c.n_class[n2]), giver] or giver in self._absent(n2):
+                    continue
+                other_without = self._without(other, n2)
+                before = int(self.objective[giver]) + int(self.objective[other])
+                giver_after = sorted([*giver_without, n2], key=lambda m: (int(c.n_start[m]), m))
+                other_after = sorted([*other_without, n], key=lambda m: (int(c.n_start[m]), m))
+                after = self.person_objective(giver, giver_after) + self.person_objective(other, other_after)
+                after += self._change_cost(giver, n, adding=False) + self._change_cost(giver, n2, adding=True)
+                after += self._change_cost(other, n2, adding=False) + self._change_cost(other, n, adding=True)
+                if after < before and self.lawful(giver, n2, giver_without) and self.lawful(other, n, other_without):
+                    self._move(n, giver, other)
+                    self._move(n2, other, giver)
+                    return before - after
+        return 0
+
+    def try_evacuate(self, e: int, most: int) -> int:
+        """Give all of ``e``'s (at most ``most``) shifts away from home to others, so ``e`` is not moved at all."""
+        c = self.c
+        home = int(c.e_home[e])
+        away = [n for n in self.shifts[e] if int(c.n_unit[n]) != home]
+        if not away or len(away) > most or any((e, n) in self.pins for n in away):
+            return 0
+        before = int(self.objective[e])
+        done: list[tuple[int, int]] = []
+        total = 0
+        for n in away:
+            own = int(self.objective[e])
+            release = own - self.person_objective(e, self._without(e, n)) - self._change_cost(e, n, adding=False)
+            people, _ = self.takers(n, exclude=(e,), room_only=True)
+            moved = False
+            for taker in people[:50].tolist():
+                if not self.lawful(taker, n):
+                    continue
+                after = self.person_objective(taker, self._with(taker, n))
+                total += release - (after - int(self.objective[taker])) - self._change_cost(taker, n, adding=True)
+                self._move(n, e, taker)
+                done.append((n, taker))
+                moved = True
+                break
+            if not moved:
+                break
+        if len(done) == len(away) and total > 0:
+            return total
+        for n, taker in reversed(done):  # undo
+            self._move(n, taker, e)
+        assert int(self.objective[e]) == before
+        return 0
+
+    def moved_people(self, most: int) -> list[int]:
+        """People working away from home in at most ``most`` shifts, fewest first."""
+        c = self.c
+        count = np.zeros(c.n_employees, dtype=np.int64)
+        for e in np.flatnonzero(self.g.moved).tolist():
+            count[e] = sum(1 for n in self.shifts[e] if c.n_unit[n] != c.e_home[e])
+        people = np.flatnonzero((count > 0) & (count <= most))
+        ordered: list[int] = people[np.argsort(count[people], kind="stable")].tolist()
+        return ordered
 
     def overloaded(self) -> list[int]:
         """People with extra hours, overtime or a Sunday pair, dearest first."""
@@ -334,6 +565,8 @@ def improve_locally(
     deadline: float,
     rounds: int = 3,
     chains: bool = True,
+    evacuate: int = 3,
+    swap_width: int = 4,
 ) -> tuple[list[list[int]], dict[str, float | int | str]]:
     """Transfers and ejection chains until no move helps, ``rounds`` passes are done or ``deadline`` passes.
 
@@ -341,10 +574,12 @@ def improve_locally(
     """
     started = time.perf_counter()
     search = LocalSearch(c, by_need, pins=pins, hint=hint)
-    moves = 0
+    moves = evacuated = swapped = 0
     gained = 0
     rounds_done: list[float] = []
-    for _ in range(rounds):
+    for round_index in range(rounds):
+        # plain transfers first (cheap); chains once they are used up
+        with_chains = chains and round_index > 0
         round_gain = 0
         for e in search.overloaded():
             if time.perf_counter() > deadline:
@@ -352,16 +587,34 @@ def improve_locally(
             for n in search.shifts_to_try(e):
                 if n not in search.shifts[e]:
                     continue
-                gain = search.try_transfer(e, n, chains=chains)
+                key = (e, n, with_chains)
+                version = int(search.version[int(c.n_unit[n]), int(c.n_week[n])])
+                if search.failed.get(key) == version:
+                    continue
+                gain = search.try_transfer(e, n, chains=with_chains)
+                if gain <= 0 and with_chains and swap_width > 0:
+                    gain = search.try_swap(e, n, swap_width)
+                    swapped += gain > 0
+                if gain <= 0:
+                    search.failed[key] = version
                 if gain > 0:
                     moves += 1
                     round_gain += gain
+        for e in search.moved_people(evacuate):
+            if time.perf_counter() > deadline:
+                break
+            gain = search.try_evacuate(e, evacuate)
+            if gain > 0:
+                evacuated += 1
+                round_gain += gain
         gained += round_gain
         rounds_done.append(round(time.perf_counter() - started, 1))
-        if round_gain == 0 or time.perf_counter() > deadline:
+        if (round_gain == 0 and with_chains == chains) or time.perf_counter() > deadline:
             break
     stats: dict[str, float | int | str] = {
         "local_moves": moves,
+        "local_evacuated": evacuated,
+        "local_swaps": swapped,
         "local_gain": gained,
         "local_s": round(time.perf_counter() - started, 3),
         "local_rounds": " ".join(map(str, rounds_done)),

@@ -60,7 +60,7 @@ class SolveParams:
     monolithic: bool = False
     construction_only: bool = False
     local_search_rounds: int = 3
-    local_search_share: float = 0.5
+    local_search_share: float = 0.75
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
 
     @classmethod
