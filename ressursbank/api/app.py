@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -47,20 +46,6 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def request_threads_from_env() -> int | None:
-    """Threads that run synchronous routes at once (``RESSURSBANK_THREADS``; default: anyio's 40).
-
-    The routes are mostly Python holding the GIL: fewer threads means requests wait their turn in order instead
-    of all being sliced against each other, which shortens the tail under load.
-    """
-    raw = os.environ.get("RESSURSBANK_THREADS", "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
-        raise ValueError(f"RESSURSBANK_THREADS must be a number of threads (1-1000), got {raw!r}")
-    return int(raw)
-
-
 #: Seconds between two rounds of the outbox sender (when SMTP is configured).
 OUTBOX_INTERVAL = 30.0
 
@@ -69,9 +54,6 @@ OUTBOX_INTERVAL = 30.0
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Send the outbox in the background while the app runs; kill solve workers when it stops."""
     state: AppState = app.state.ressursbank
-    threads = request_threads_from_env()
-    if threads:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
     settle_heap(collect=False)  # imported modules and the app live as long as the process: no need to walk them
     sender = asyncio.create_task(_send_outbox_forever(state)) if SmtpSettings.from_env() is not None else None
     try:
