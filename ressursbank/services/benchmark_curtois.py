@@ -23,7 +23,7 @@ SOLVER_MODULE = "ressursbank.solver.curtois.search"
 
 
 class ObjectiveMismatch(RessursbankError):
-    """The engine's objective differs from the checker's: a bug, never a result to report."""
+    """The engine's objective differs from the checker's, or its bound exceeds a lawful roster's objective: a bug."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +102,7 @@ def solve_instance(
     Raises
     ------
     ObjectiveMismatch
-        If the engine's objective differs from the checker's.
+        If the engine's objective differs from the checker's, or its bound lies above a lawful roster's objective.
     """
     search = importlib.import_module(SOLVER_MODULE)
     params = search.CurtoisParams(time_limit=time_limit, workers=workers, seed=seed, method=method)
@@ -113,6 +113,11 @@ def solve_instance(
         if report.objective != solution.objective:
             raise ObjectiveMismatch(
                 f"{instance.name}: engine objective {solution.objective} != checker objective {report.objective}"
+            )
+        if report.feasible and solution.bound is not None and solution.bound > report.objective + 1e-6:
+            # A lower bound above a lawful roster's objective is a bug in the bound, never a result to report.
+            raise ObjectiveMismatch(
+                f"{instance.name}: bound {solution.bound} above the checker-verified objective {report.objective}"
             )
         if out is not None:
             write_roster_csv(instance, solution.roster, out)

@@ -1,8 +1,11 @@
 """Large neighbourhood search: free some employees and/or days, fix the rest, re-solve, keep improvements.
 
-Three neighbourhoods: a few employees over the whole horizon (moves work between people), every employee over
-a window of days (re-balances cover locally), and some employees over a window. Each kind adapts its size:
-it grows when the sub-problem was solved to optimality in time and shrinks when it was not.
+Five neighbourhoods: a few employees over the whole horizon (moves work between people), every employee over
+a window of days (re-balances cover locally), some employees over a window, and two induced by the cover
+residuals: a costly (day, shift) cell drawn by its penalty, with either some employees who could repair it (off
+or on another shift there when under-covered, on it when over-covered) over the whole horizon, or everyone over
+a window of days around it. Each kind adapts its size: it grows when the sub-problem was solved to optimality in
+time and shrinks when it was not.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from ressursbank.solver.curtois.compile import Assignment, Compiled
+from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled
 from ressursbank.solver.curtois.model import CurtoisModel
 from ressursbank.solver.curtois.objective import add_objective
 from ressursbank.solver.curtois.presets import apply_preset
@@ -43,9 +46,50 @@ class LnsStats:
     objective: int
 
 
-def _neighbourhood(kind: _Kind, compiled: Compiled, rng: random.Random) -> list[range | tuple[()]]:
+def _penalised_cells(compiled: Compiled, assignment: Assignment) -> list[tuple[int, int, int, bool]]:
+    """Return the cover cells that cost something: (penalty, day, shift, under-covered)."""
+    count = [[0] * compiled.shifts for _ in range(compiled.days)]
+    for row in assignment:
+        for d, s in enumerate(row):
+            if s != OFF:
+                count[d][s] += 1
+    cells = []
+    for d in range(compiled.days):
+        for s in range(compiled.shifts):
+            gap = count[d][s] - compiled.cover_requirement[d][s]
+            if gap < 0 and compiled.cover_under[d][s]:
+                cells.append((-gap * compiled.cover_under[d][s], d, s, True))
+            elif gap > 0 and compiled.cover_over[d][s]:
+                cells.append((gap * compiled.cover_over[d][s], d, s, False))
+    return cells
+
+
+def _neighbourhood(kind: _Kind, compiled: Compiled, rng: random.Random, best: Assignment) -> list[range | tuple[()]]:
     n_e, n_d = compiled.employees, compiled.days
     free: list[range | tuple[()]] = [()] * n_e
+    if kind.name in ("cover", "cover_days"):
+        cells = _penalised_cells(compiled, best)
+        if cells:
+            # Relaxation induced by the cover residuals: a costly cell and the people who could repair it.
+            _, day, shift, under = rng.choices(cells, weights=[cell[0] for cell in cells])[0]
+            if kind.name == "cover_days":
+                length = max(2, min(n_d, round(kind.size)))
+                start = min(max(0, day - rng.randrange(length)), n_d - length)
+                for e in range(n_e):
+                    free[e] = range(start, start + length)
+                return free
+            if under:
+                fixers = [e for e in range(n_e) if shift in compiled.allowed[e][day] and best[e][day] != shift]
+            else:
+                fixers = [e for e in range(n_e) if best[e][day] == shift]
+            count = max(1, min(n_e, round(kind.size)))
+            chosen = rng.sample(fixers, min(len(fixers), max(1, count // 2 + 1)))
+            others = [e for e in range(n_e) if e not in chosen]
+            chosen += rng.sample(others, min(len(others), count - len(chosen)))
+            for e in chosen:
+                free[e] = range(n_d)
+            return free
+        kind = _Kind("employees", kind.size, kind.low, kind.high)
     if kind.name == "employees":
         for e in rng.sample(range(n_e), max(1, min(n_e, round(kind.size)))):
             free[e] = range(n_d)
@@ -74,6 +118,7 @@ def improve(
     on_improvement: Callable[[int], None] | None = None,
     incoming: Callable[[], tuple[int, Assignment] | None] | None = None,
     stop: Callable[[], bool] | None = None,
+    target: int | None = None,
 ) -> tuple[Assignment, LnsStats]:
     """Improve ``assignment`` by LNS until ``deadline`` (a ``time.monotonic`` value).
 
@@ -98,6 +143,8 @@ def improve(
         concurrent solve of the full model; adopted when better.
     stop
         Polled before each iteration; the search ends when it returns true.
+    target
+        A proven lower bound: the search ends once a roster reaches it.
 
     Returns
     -------
@@ -112,6 +159,8 @@ def improve(
         _Kind("employees", min(n_e, 3.0), 2.0, float(n_e)),
         _Kind("days", min(n_d, 7.0), 2.0, float(n_d)),
         _Kind("block", min(n_d, 14.0), 3.0, float(n_d)),
+        _Kind("cover", min(n_e, 3.0), 2.0, float(n_e)),
+        _Kind("cover_days", min(n_d, 7.0), 2.0, float(n_d)),
     ]
     iterations = improvements = 0
     last_build = 0.0
@@ -123,8 +172,10 @@ def improve(
         found = incoming() if incoming is not None else None
         if found is not None and found[0] < best_value:
             best_value, best = found[0], [row[:] for row in found[1]]
+        if target is not None and best_value <= target:
+            break
         kind = rng.choice(kinds)
-        free = _neighbourhood(kind, compiled, rng)
+        free = _neighbourhood(kind, compiled, rng, best)
         started = time.monotonic()
         m = CurtoisModel(compiled, fixed=best, free=free)
         post_rules(m)
@@ -163,6 +214,6 @@ def improve(
             elif value == best_value:
                 best = candidate
         # Grow while sub-problems are solved or still pay off; shrink when they neither close nor improve.
-        grow = status == cp_model.OPTIMAL or improved
+        grow = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE) or improved
         kind.size = min(kind.high, kind.size * 1.15 + 0.3) if grow else max(kind.low, kind.size * 0.85)
     return best, LnsStats(iterations, improvements, best_value)

@@ -67,6 +67,7 @@ class CurtoisModel:
         self.weekend_flags: dict[tuple[int, int], cp_model.IntVar] = {}
         self.cover_slacks: list[tuple[int, int, cp_model.IntVar, bool]] = []
         self.objective_constant = 0
+        self.objective_expression: cp_model.LinearExprT | None = None
         self.by_cover: dict[tuple[int, int], list[cp_model.IntVar]] = {}
         self._free_sets = [set(span.days) if span else set() for span in self.spans]
         for e, span in enumerate(self.spans):

@@ -56,4 +56,15 @@ def add_objective(m: CurtoisModel) -> None:
                 variables.append(over)
                 coefficients.append(over_w)
     m.objective_constant = constant
-    m.model.minimize(cp_model.LinearExpr.weighted_sum(variables, coefficients) + constant)
+    m.objective_expression = cp_model.LinearExpr.weighted_sum(variables, coefficients) + constant
+    m.model.minimize(m.objective_expression)
+
+
+def add_lower_bound(m: CurtoisModel, lower_bound: int) -> None:
+    """Post ``objective >= lower_bound`` (a proven bound, e.g. from column generation) on ``m``.
+
+    Redundant for the optimum, it lifts CP-SAT's own bound at once, so the solver stops as soon as it finds a
+    roster at that value.
+    """
+    if m.objective_expression is not None:
+        m.model.add(m.objective_expression >= lower_bound)
