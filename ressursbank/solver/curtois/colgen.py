@@ -53,8 +53,8 @@ from ressursbank.checker.curtois import check_employee
 from ressursbank.domain.curtois import CurtoisInstance
 from ressursbank.exceptions import DomainError
 from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled, compile_instance
-from ressursbank.solver.curtois.model import CurtoisModel
-from ressursbank.solver.curtois.rules import post_rules
+from ressursbank.solver.curtois.model import CurtoisModel, Span
+from ressursbank.solver.curtois.rules import post_rules, sequence_flow
 
 #: Reduced costs are scaled by this and rounded for CP-SAT; the rounding error is discounted from the bound.
 PRICE_SCALE = 100_000
@@ -70,6 +70,9 @@ PRICING_PARAMETERS: dict[str, object] = {}
 
 #: Solver of the restricted master IP: "cp-sat" or a pywraplp MIP solver name ("SCIP", "CBC").
 MASTER_IP_SOLVER = "SCIP"
+
+#: Post the redundant run-length flow (exact LP hull of the run rules) in each pricing model.
+PRICING_FLOW = False
 
 Row = tuple[int, ...]
 Duals = list[list[float]]
@@ -134,6 +137,8 @@ class Pricer:
         free[e] = range(compiled.days)
         self.m = CurtoisModel(compiled, free=free)
         post_rules(self.m)
+        if PRICING_FLOW:
+            sequence_flow(self.m, e, Span(tuple(range(compiled.days)), 0, compiled.days - 1))
         self.cells = [(d, s, var) for (_, d, s), var in self.m.x.items()]
         self.hint: Row | None = None
 
