@@ -6,8 +6,9 @@ places can be filled; summed over groups this bounds total coverage from above, 
 The same is done for critical needs alone. Rest, hours and all other rules are relaxed, so the bound is valid.
 Money: every filled place costs at least the cheapest eligible person's wage and supplements.
 Priced weekly flow: a minimum-cost flow of minutes per week prices unmet needs, overtime and PositionNorm extra
-hours at (under-estimated) objective rates; with the wages of every place it is a second bound, and the larger of
-the two is reported (docs/objective.md, "Bound").
+hours at (under-estimated) objective rates; with the wages of every place it is a second bound.
+Whole shifts: ``bound_shifts`` prices whole shifts per person-week, travel, moves and the unsocial spread; the
+largest of the three is reported (docs/objective.md, "The lower bound").
 """
 
 from __future__ import annotations
