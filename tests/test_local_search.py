@@ -73,9 +73,7 @@ def test_on_the_tiny_demo_lawful_exact_and_deterministic(tiny_covid: Problem) ->
     start_terms = evaluate(c, start)
     plans = []
     for _ in range(2):
-        plan, stats = improve_locally(
-            c, [list(p) for p in start], pins=set(), hint=None, deadline=time.perf_counter() + 60
-        )
+        plan, _ = improve_locally(c, [list(p) for p in start], pins=set(), hint=None, deadline=time.perf_counter() + 60)
         plans.append(plan)
     assert [sorted(p) for p in plans[0]] == [sorted(p) for p in plans[1]]
     terms = evaluate(c, plans[0])
