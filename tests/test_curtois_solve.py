@@ -124,3 +124,21 @@ def test_cli_reports_a_malformed_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["benchmark", "curtois", str(bad), "--time-limit", "1"])
     assert result.exit_code == 2
     assert "line 2" in result.output and "not a whole number" in result.output
+
+
+def test_column_generation_bound_is_used_and_never_above_the_objective() -> None:
+    """On a small instance the engine runs column generation first; its bound is valid and may close the gap."""
+    instance = read_curtois(DATA / "Instance2.txt")
+    solution = solve_curtois(instance, CurtoisParams(time_limit=20.0, workers=2, seed=0))
+    assert "colgen" in solution.phases
+    assert solution.bound is not None and solution.objective is not None
+    assert solution.bound <= OPTIMUM[2] <= solution.objective
+    assert check_curtois(instance, solution.roster).objective == solution.objective
+
+
+def test_engine_without_column_generation_still_solves() -> None:
+    """Column generation can be switched off; the CP-SAT + LNS path alone still gives a lawful roster."""
+    instance = read_curtois(DATA / "Instance3.txt")
+    solution = solve_curtois(instance, CurtoisParams(time_limit=5.0, workers=2, seed=0, colgen=False))
+    assert "colgen" not in solution.phases
+    assert check_curtois(instance, solution.roster).feasible

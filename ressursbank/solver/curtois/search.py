@@ -12,11 +12,12 @@ from typing import Literal
 from ortools.sat.python import cp_model
 
 from ressursbank.domain.curtois import CurtoisInstance
+from ressursbank.solver.curtois.colgen import ColumnGenerationResult, column_generation
 from ressursbank.solver.curtois.compile import Assignment, Compiled, compile_instance
 from ressursbank.solver.curtois.construct import construct
 from ressursbank.solver.curtois.lns import improve
 from ressursbank.solver.curtois.model import CurtoisModel, Formulation
-from ressursbank.solver.curtois.objective import add_objective
+from ressursbank.solver.curtois.objective import add_lower_bound, add_objective
 from ressursbank.solver.curtois.presets import apply_preset
 from ressursbank.solver.curtois.rules import post_rules
 
@@ -49,6 +50,10 @@ class CurtoisParams:
     concurrent_lns: bool = True
     concurrent_lns_max_vars: int = 5_000
     baseline_max_terms: int = 3_000_000
+    colgen: bool = True
+    colgen_max_vars: int = 20_000
+    colgen_max_days: int = 28
+    colgen_share: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +84,11 @@ ProgressCallback = Callable[[Progress], None]
 class _Keeper(cp_model.CpSolverSolutionCallback):
     """Keeps the full model's latest solution for the concurrent LNS, and reports progress."""
 
-    def __init__(self, m: CurtoisModel, start: float, progress: ProgressCallback | None) -> None:
+    def __init__(
+        self, m: CurtoisModel, start: float, progress: ProgressCallback | None, *, target: int | None = None
+    ) -> None:
         super().__init__()
-        self.m, self.start, self.progress = m, start, progress
+        self.m, self.start, self.progress, self.target = m, start, progress, target
         self.lock = threading.Lock()
         self.latest: tuple[int, Assignment] | None = None
         self.taken = True
@@ -96,6 +103,8 @@ class _Keeper(cp_model.CpSolverSolutionCallback):
             self.latest, self.taken = (value, assignment), False
         if self.progress is not None:
             self.progress(Progress("full", value, self.best_objective_bound, time.monotonic() - self.start))
+        if self.target is not None and value <= self.target:
+            self.stop_search()  # a roster at a proven lower bound is optimal
 
     def take(self) -> tuple[int, Assignment] | None:
         with self.lock:
@@ -215,6 +224,13 @@ def solve_curtois(
     if best is not None:
         phases.append("construct")
         report("construct", compiled.objective(best), None)
+    lower_bound: int | None = None
+    if params.colgen and full and size <= params.colgen_max_vars and compiled.days <= params.colgen_max_days:
+        phases.append("colgen")
+        best, lower_bound = _column_generation(compiled, best, params, start=start, progress=progress)
+        report("colgen", None if best is None else compiled.objective(best), lower_bound)
+        if best is not None and lower_bound is not None and compiled.objective(best) <= lower_bound:
+            return _solution(compiled, "OPTIMAL", best, float(lower_bound), start, tuple(phases))
     if full:
         concurrent = (
             best is not None
@@ -223,7 +239,9 @@ def solve_curtois(
             and size <= params.concurrent_lns_max_vars
         )
         phases.append("full+lns" if concurrent else "full")
-        status, best, bound = _portfolio(compiled, best, params, deadline=deadline, start=start, progress=progress)
+        status, best, bound = _portfolio(
+            compiled, best, params, deadline=deadline, start=start, progress=progress, lower_bound=lower_bound
+        )
         return _solution(compiled, status, best, bound, start, tuple(phases))
     if best is None:
         return _solution(compiled, "UNKNOWN", None, None, start, tuple(phases))
@@ -241,6 +259,76 @@ def solve_curtois(
     return _solution(compiled, "FEASIBLE", best, None, start, tuple(phases))
 
 
+def _column_generation(
+    compiled: Compiled,
+    best: Assignment | None,
+    params: CurtoisParams,
+    *,
+    start: float,
+    progress: ProgressCallback | None,
+) -> tuple[Assignment | None, int | None]:
+    """Run column generation with its share of the budget; return the better roster and the proven bound.
+
+    With two workers or more and a constructed roster, column generation runs in a thread on
+    ``workers - 1`` pricing threads while our LNS improves the roster on the other core, so the primal side
+    does not wait for the bound.
+    """
+    deadline = start + params.colgen_share * params.time_limit
+    outcome: list[ColumnGenerationResult] = []
+
+    def run(workers: int) -> None:
+        outcome.append(
+            column_generation(
+                compiled,
+                deadline=deadline,
+                workers=workers,
+                initial_rosters=best,
+                master_ip_seconds=min(3.0, 0.05 * params.time_limit),
+            )
+        )
+
+    if best is not None and params.workers >= 2 and params.concurrent_lns:
+        thread = threading.Thread(target=run, args=(params.workers - 1,), daemon=True)
+        thread.start()
+        best, stats = improve(
+            compiled,
+            best,
+            deadline=deadline,
+            workers=1,
+            seed=params.seed,
+            sub_time_limit=params.lns_sub_time_limit,
+            on_improvement=(
+                None
+                if progress is None
+                else lambda value: progress(Progress("lns", value, None, time.monotonic() - start))
+            ),
+            stop=lambda: not thread.is_alive(),
+        )
+        logger.info("lns beside colgen: %d iterations, %d improvements", stats.iterations, stats.improvements)
+        thread.join()
+    else:
+        run(params.workers)
+    result = outcome[0]
+    logger.info(
+        "colgen: bound %s, lp %s, converged %s, roster %s in %.1fs",
+        result.lower_bound,
+        result.lp_value,
+        result.converged,
+        result.objective,
+        result.elapsed,
+    )
+    if result.assignment is not None and (
+        best is None or compiled.objective(result.assignment) < compiled.objective(best)
+    ):
+        best = result.assignment
+    lower_bound = result.lower_bound
+    if lower_bound is not None and best is not None and compiled.objective(best) < lower_bound:
+        # A lawful roster below a "proven" bound means the bound is wrong: never report it.
+        logger.error("colgen bound %d above a lawful roster's objective: ignored", lower_bound)
+        lower_bound = None
+    return best, lower_bound
+
+
 def _portfolio(
     compiled: Compiled,
     best: Assignment | None,
@@ -249,15 +337,19 @@ def _portfolio(
     deadline: float,
     start: float,
     progress: ProgressCallback | None,
+    lower_bound: int | None = None,
 ) -> tuple[Status, Assignment | None, float | None]:
     """Solve the monolithic model in a thread (bound + solutions) while the LNS improves on one core.
 
     The two share solutions one way: the LNS adopts every better roster the full model finds. The full model
-    gets ``workers - 1`` CP-SAT workers; with a single worker there is no LNS.
+    gets ``workers - 1`` CP-SAT workers; with a single worker there is no LNS. A proven ``lower_bound`` is
+    posted on the model, and both stop once a roster reaches it.
     """
     m = CurtoisModel(compiled)
     post_rules(m)
     add_objective(m)
+    if lower_bound is not None:
+        add_lower_bound(m, lower_bound)
     if best is not None:
         m.add_hint(best)
     size = len(m.x)
@@ -270,7 +362,7 @@ def _portfolio(
         workers=max(1, params.workers - 1) if lns else params.workers,
         seed=params.seed,
     )
-    keeper = _Keeper(m, start, progress)
+    keeper = _Keeper(m, start, progress, target=lower_bound)
     outcome: list[cp_model.CpSolverStatus] = []
     thread = threading.Thread(target=lambda: outcome.append(solver.solve(m.model, keeper)), daemon=True)
     thread.start()
@@ -289,6 +381,7 @@ def _portfolio(
             ),
             incoming=keeper.take,
             stop=lambda: not thread.is_alive(),
+            target=lower_bound,
         )
         logger.info("lns: %d iterations, %d improvements", stats.iterations, stats.improvements)
         solver.stop_search()
@@ -301,6 +394,8 @@ def _portfolio(
     if best is None:
         return "UNKNOWN", None, None
     bound = solver.best_objective_bound if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    if lower_bound is not None:
+        bound = float(lower_bound) if bound is None else max(bound, float(lower_bound))
     if bound is not None and compiled.objective(best) <= bound + 1e-6:
         return "OPTIMAL", best, bound
     return "FEASIBLE", best, bound
