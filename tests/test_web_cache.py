@@ -249,3 +249,29 @@ def test_write_transaction_serialises_writers_and_holds_the_lock_from_the_start(
         assert c.exec_driver_sql("SELECT n FROM counter").scalar_one() == 150
     other.dispose()
     engine.dispose()
+
+
+def test_write_transaction_serialises_writers_of_several_processes(tmp_path: Path) -> None:
+    """Two processes (like two uvicorn workers) doing read-modify-write through write_transaction lose nothing."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'p.sqlite'}"
+    engine = create_engine_for(url)
+    with engine.begin() as c:
+        c.exec_driver_sql("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)")
+        c.exec_driver_sql("INSERT INTO counter VALUES (1, 0)")
+    script = (
+        "import sys, sqlalchemy as sa\n"
+        "from ressursbank.db.engine import create_engine_for, session_factory, write_transaction\n"
+        "factory = session_factory(create_engine_for(sys.argv[1]))\n"
+        "for _ in range(40):\n"
+        "    with write_transaction(factory) as s:\n"
+        "        n = s.execute(sa.text('SELECT n FROM counter')).scalar_one()\n"
+        "        s.execute(sa.text('UPDATE counter SET n = :n'), {'n': n + 1})\n"
+    )
+    workers = [subprocess.Popen([sys.executable, "-c", script, url]) for _ in range(2)]
+    assert [w.wait(timeout=120) for w in workers] == [0, 0]
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SELECT n FROM counter").scalar_one() == 80
+    engine.dispose()

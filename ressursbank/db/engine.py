@@ -7,7 +7,9 @@ The embedded default is ``var/ressursbank.sqlite`` under the working directory (
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +20,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ressursbank.settings import Settings, load_settings
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: writers of other processes wait in SQLite's busy handler
+    fcntl = None  # type: ignore[assignment]
 
 #: How long a SQLite writer waits for another writer's lock before giving up (seconds).
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -89,14 +96,41 @@ def _bound_engine(factory: Callable[[], Session]) -> Engine | None:
 
 
 @contextlib.contextmanager
+def _file_lock(database: Path | None, deadline: float) -> Iterator[None]:
+    """An advisory lock on ``<database>.write-lock`` shared by every process that writes through
+    :func:`write_transaction` (uvicorn's worker processes): waiting on it costs no SQLite busy-handler sleeps.
+    Past ``deadline`` the block runs without it (SQLite's own lock and timeout still decide)."""
+    fd = None
+    if database is not None and fcntl is not None:
+        with contextlib.suppress(OSError):
+            fd = os.open(f"{database}.write-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        pause = 0.0002
+        while fd is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(pause)
+                pause = min(2 * pause, 0.002)
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)  # releases the lock
+
+
+@contextlib.contextmanager
 def write_transaction(factory: Callable[[], Session]) -> Iterator[Session]:
     """A short write transaction that takes the database's write lock before its first statement.
 
-    SQLite has one writer at a time. Threads of this process queue on a Python lock (waking the moment the
-    previous writer commits) instead of polling SQLite's busy handler, which sleeps in growing steps of up to
-    100 ms; the transaction then starts with ``BEGIN IMMEDIATE``, so the file's write lock is held before anything
-    is read and a writer in another process makes it wait (``busy_timeout``) rather than fail on a lock upgrade.
-    On PostgreSQL this is an ordinary transaction: row locks taken by the work do the serialising.
+    SQLite has one writer at a time. Writers queue first on a Python lock (threads of this process, woken the
+    moment the previous writer finishes) and then on a lock file next to the database (other processes, polled
+    every 2 ms at most) instead of polling SQLite's busy handler, which sleeps in growing steps of up to 100 ms;
+    the transaction then starts with ``BEGIN IMMEDIATE``, so the file's write lock is held before anything is
+    read and a writer that does not use this function makes it wait (``busy_timeout``) rather than fail on a lock
+    upgrade. On PostgreSQL this is an ordinary transaction: row locks taken by the work do the serialising.
     Committed when the block ends, rolled back if it raises.
     """
     engine = _bound_engine(factory)
@@ -104,11 +138,12 @@ def write_transaction(factory: Callable[[], Session]) -> Iterator[Session]:
         with factory() as session, session.begin():
             yield session
         return
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
     lock = _writer_lock(engine)
     # Past the busy timeout, go on without the Python lock and let SQLite's own timeout decide.
     locked = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_S)
     try:
-        with factory() as session, session.begin():
+        with _file_lock(sqlite_file(str(engine.url)), deadline), factory() as session, session.begin():
             # pysqlite opens its own (deferred) transaction only before DML; a first BEGIN IMMEDIATE replaces it.
             session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
