@@ -154,3 +154,19 @@ def test_tiny_demo_bound_below_engine_plan(tiny_org, days: int) -> None:  # type
     result = run(p, seconds=5.0)
     assert bound <= result.objective
     assert result.bound <= result.objective
+
+
+def test_coarser_host_clusters_only_lower_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Host units grouped into fewer clusters price travel at the nearest unit of a cluster: never more."""
+    import ressursbank.solver.bound_shifts as shifts_module
+
+    p = problem(
+        [employee("a"), employee("b", home="far"), employee("c", position_pct=50)],
+        [need("h", 0, unit="host"), need("f", 1, unit="far"), need("m", 2), need("n", 3, unit="host")],
+    )
+    c = compile_problem(p)
+    exact = shift_flow_bound(c)
+    monkeypatch.setattr(shifts_module, "HOST_CLUSTERS", 1)
+    coarse = shift_flow_bound(c)
+    assert exact is not None and coarse is not None
+    assert coarse <= exact <= _optimal(p).objective

@@ -31,6 +31,8 @@ from ressursbank.domain.rules import WeeklyRest
 from ressursbank.solver.compile import BIG, Compiled
 
 IntArray = npt.NDArray[np.int64]
+#: At most this many host clusters price away shifts (exact travel when there are no more units than this).
+HOST_CLUSTERS = 100
 
 
 def _one_shift_per_day(c: Compiled, in_week: IntArray) -> bool:
@@ -149,28 +151,69 @@ class _Nodes:
         return b"".join(a.tobytes() for a in (self.need_class, self.critical, self.length, self.demand))
 
 
-def _away_prices(
-    c: Compiled, pairs: IntArray, nodes: _Nodes, node_ok: npt.NDArray[np.bool_], per_shift: int
-) -> IntArray:
-    """Per (home unit, profile, length) row of ``pairs``: the least travel and outside-sector price of one shift
-    away from home: the nearest eligible host, the outside-sector cost spread over ``per_shift`` shifts where that
-    host is in another sector; BIG when no eligible host exists away from home. ``node_ok[p]``: the need nodes
-    profile ``p`` may fill."""
+def _origin_to_pools(
+    c: Compiled,
+    origins: IntArray,
+    p_idx: IntArray,
+    k_idx: IntArray,
+    pool_of: IntArray,
+    nodes: _Nodes,
+    per_shift: int,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Arcs origin -> host pool: (origin row, pool, price) for every origin (home unit, profile, length index) and
+    every pool of eligible need nodes (``p_idx``, ``k_idx``, their pool ``pool_of``) of that profile and length:
+    the least travel to a host of the pool other than home, plus the outside-sector cost spread over ``per_shift``
+    shifts where that host is in another sector."""
     w = c.weights
-    out = np.full(len(pairs), BIG, dtype=np.int64)
     outside_share = w.outside_sector_person // per_shift
-    for p in np.unique(pairs[:, 1]).tolist():
-        rows = np.flatnonzero(pairs[:, 1] == p)
-        homes, lengths = pairs[rows, 0], pairs[rows, 2]
-        eligible = np.flatnonzero(node_ok[p])
-        if len(eligible) == 0:
+    by_profile = np.argsort(p_idx, kind="stable")
+    bounds = np.searchsorted(p_idx[by_profile], np.arange(int(p_idx.max(initial=-1)) + 2))
+    out_from: list[IntArray] = []
+    out_to: list[IntArray] = []
+    out_price: list[IntArray] = []
+    for p in np.unique(origins[:, 1]).tolist():
+        if p + 1 >= len(bounds):
             continue
-        hosts = nodes.unit[eligible]
+        pairs = by_profile[bounds[p] : bounds[p + 1]]
+        if len(pairs) == 0:
+            continue
+        rows = np.flatnonzero(origins[:, 1] == p)
+        homes, length_of_row = origins[rows, 0], origins[rows, 2]
+        ks = k_idx[pairs]
+        hosts = nodes.unit[ks]
+        # columns sorted by pool so that one minimum per pool is a reduceat
+        order = np.argsort(pool_of[pairs], kind="stable")
+        ks, hosts, col_pool = ks[order], hosts[order], pool_of[pairs][order]
         price = w.travel_per_km * c.unit_km[np.ix_(homes, hosts)].astype(np.int64)
         price += outside_share * (c.u_sector[homes][:, None] != c.u_sector[hosts][None, :])
-        price[(homes[:, None] == hosts[None, :]) | (lengths[:, None] != nodes.length[eligible][None, :])] = BIG
-        out[rows] = np.minimum(BIG, price.min(axis=1))
-    return out
+        price[(homes[:, None] == hosts[None, :]) | (length_of_row[:, None] != nodes.length_index[ks][None, :])] = BIG
+        starts = np.flatnonzero(np.r_[True, col_pool[1:] != col_pool[:-1]])
+        least = np.minimum.reduceat(price, starts, axis=1)  # [row, pool of p]
+        r, q = np.nonzero(least < BIG)
+        out_from.append(rows[r])
+        out_to.append(col_pool[starts][q])
+        out_price.append(least[r, q])
+    if not out_from:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    return np.concatenate(out_from), np.concatenate(out_to), np.concatenate(out_price)
+
+
+def _unit_clusters(c: Compiled, most: int) -> IntArray:
+    """Host units grouped into at most ``most`` clusters of nearby units (each unit its own when few enough): the
+    travel to a cluster is its nearest unit's, so coarser clusters only lower the bound."""
+    n_units = len(c.unit_ids)
+    if n_units <= most:
+        return np.arange(n_units, dtype=np.int64)
+    lat = np.array([u.location.lat for u in c.problem.units], dtype=np.float64)
+    lon = np.array([u.location.lon for u in c.problem.units], dtype=np.float64)
+    cell = 0.005
+    while True:
+        keys = np.stack([np.floor(lat / cell), np.floor(lon / cell)], axis=1)
+        cells, cluster = np.unique(keys, axis=0, return_inverse=True)
+        if len(cells) <= most:
+            return cluster.reshape(-1).astype(np.int64)
+        cell *= 1.5
 
 
 class _People:
@@ -192,6 +235,7 @@ class _People:
         self.profile_of = profile_of
         self.horizon_slots = np.ones(c.n_employees, dtype=np.int64)
         self.horizon_free_slots = np.ones(c.n_employees, dtype=np.int64)
+        self.unit_cluster = _unit_clusters(c, HOST_CLUSTERS)
 
 
 def shift_flow_bound(c: Compiled, profiles: tuple[npt.NDArray[np.bool_], IntArray] | None = None) -> int | None:
@@ -355,14 +399,12 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_un
     g_position = np.minimum(g_position, g_overtime)
     max_slots = int(g_slots.max(initial=0))
 
-    # node numbering
+    # node numbering (origins and host pools are numbered where they are built)
     source = 0
-    slot0 = 1
+    need0 = 1
+    slot0 = need0 + nodes.n
     glen0 = slot0 + n_g * max_slots  # (class, length, home 0 / away 1)
-    pool0 = glen0 + n_g * n_len * 2
-    n_profiles = people.class_columns.shape[1]
-    need0 = pool0 + n_profiles * n_len
-    n_all = need0 + nodes.n
+    origin0 = glen0 + n_g * n_len * 2
 
     tails: list[IntArray] = []
     heads: list[IntArray] = []
@@ -397,21 +439,34 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_un
             home_ok[gi, nodes.length_index[k]] = True
             arcs(glen0 + (gi * n_len + nodes.length_index[k]) * 2, need0 + k, np.full(len(k), big), np.zeros(len(k)))
 
-    # away shifts: (class, length, away) -> (profile, length) pool at the nearest host's travel and outside-sector
-    # price -> eligible need nodes
+    # away shifts: (class, length, away) -> origin (home unit, profile, length) -> host pool (profile, length,
+    # host cluster) at the least travel and outside-sector price from the origin to an eligible host of the cluster
+    # other than home -> the pool's need nodes
     gl_class = np.repeat(g, n_len)
     gl_len = np.tile(np.arange(n_len), n_g)
-    triples = np.stack([g_home[gl_class], g_profile[gl_class], nodes.lengths[gl_len]], axis=1)
-    uniq, back = np.unique(triples, axis=0, return_inverse=True)
+    triples = np.stack([g_home[gl_class], g_profile[gl_class], gl_len], axis=1)
+    origins, origin_of = np.unique(triples, axis=0, return_inverse=True)
+    origin_of = origin_of.reshape(-1)
+    p_idx, k_idx = np.nonzero(node_ok)
+    n_clusters = int(people.unit_cluster.max(initial=0)) + 1
+    pool_key = (p_idx * n_len + nodes.length_index[k_idx]) * n_clusters + people.unit_cluster[nodes.unit[k_idx]]
+    pools, pool_of = np.unique(pool_key, return_inverse=True)
+    pool_of = pool_of.reshape(-1)
+    pool0 = origin0 + len(origins)
+    n_all = pool0 + len(pools)
     per_shift = int(people.horizon_slots.max(initial=1))
-    away = _away_prices(c, uniq, nodes, node_ok, per_shift)[back.reshape(-1)]
-    ok = away < BIG
+    o_from, o_to, o_price = _origin_to_pools(c, origins, p_idx, k_idx, pool_of, nodes, per_shift)
+    arcs(origin0 + o_from, pool0 + o_to, np.full(len(o_from), big), o_price)
+    arcs(pool0 + pool_of, need0 + k_idx, np.full(len(k_idx), big), np.zeros(len(k_idx)))
+    reachable = np.zeros(len(origins), dtype=np.bool_)
+    reachable[o_from] = True
+    ok = reachable[origin_of]
     away_ok = ok.reshape(n_g, n_len)
     arcs(
         glen0 + (gl_class[ok] * n_len + gl_len[ok]) * 2 + 1,
-        pool0 + g_profile[gl_class[ok]] * n_len + gl_len[ok],
+        origin0 + origin_of[ok],
         np.full(int(ok.sum()), big),
-        away[ok],
+        np.zeros(int(ok.sum())),
     )
 
     # slots: source -> (class, j) -> (class, length, home / away) at the slot's price (and the move share away);
@@ -431,11 +486,6 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_un
             share = np.where(j <= g_free, move_share, 0)
             arcs(slot[to_away], at[to_away] + 1, members[to_away], (price + share)[to_away])
 
-    p_idx, k_idx = np.nonzero(node_ok)
-    arcs(
-        pool0 + p_idx * n_len + nodes.length_index[k_idx], need0 + k_idx, np.full(len(k_idx), big), np.zeros(len(k_idx))
-    )
-
     # unmet places, less the supplement counted up front
     unmet = np.where(nodes.critical == 1, w.unmet_critical, w.unmet_other).astype(np.int64) - spread_unmet
     arcs(np.zeros(nodes.n), need0 + np.arange(nodes.n), nodes.demand, unmet - w.cost_per_ore * nodes.dearest_supplement)
@@ -449,7 +499,7 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_un
     )
     supplies = np.zeros(n_all, dtype=np.int64)
     supplies[source] = big
-    supplies[need0:] = -nodes.demand
+    supplies[need0 : need0 + nodes.n] = -nodes.demand
     flow.set_nodes_supplies(np.arange(n_all, dtype=np.int32), supplies)
     if flow.solve() != flow.OPTIMAL:
         return None
