@@ -178,11 +178,14 @@ class SqliteDatabase:
         return pairs
 
     def fresh_copy(self, name: str) -> str:
+        self.discard(name)
         target = self.directory / f"{name}.sqlite"
-        for stale in self.directory.glob(f"{name}.sqlite*"):
-            stale.unlink()
         shutil.copyfile(self.template, target)
         return f"sqlite:///{target}"
+
+    def discard(self, name: str) -> None:
+        for stale in self.directory.glob(f"{name}.sqlite*"):
+            stale.unlink()
 
 
 class PostgresDatabase:
@@ -216,11 +219,15 @@ class PostgresDatabase:
         return pairs
 
     def fresh_copy(self, name: str) -> str:
+        self.discard(name)
         database = f"rb_load_{name}"
         with self._admin().connect() as c:  # type: ignore[attr-defined]
-            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             c.exec_driver_sql(f'CREATE DATABASE "{database}" TEMPLATE "{self.template}"')
         return self._url(database)
+
+    def discard(self, name: str) -> None:
+        with self._admin().connect() as c:  # type: ignore[attr-defined]
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "rb_load_{name}" WITH (FORCE)')
 
 
 # --- CPU accounting ----------------------------------------------------------------------------------------------
@@ -476,6 +483,7 @@ def run_phase(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+        database.discard(f"run-{label}")
     return Phase(
         label, think, series, usage.wall, usage.server_cpu, usage.loadgen_cpu, usage.load_before, usage.load_after
     )
@@ -589,7 +597,11 @@ def main() -> int:
         f"- date: {dt.datetime.now().isoformat(timespec='seconds')}; host: {platform.node()} "
         f"({os.cpu_count()} cores), Python {platform.python_version()}; {args.workers} uvicorn worker(s), "
         f"--http {args.http}; database {args.database}"
-        + (" (scripts/postgres.sh: fsync=off)" if args.database == "postgres" else " (WAL, synchronous=NORMAL)"),
+        + (
+            " (scripts/postgres.sh: fsync=off; the PostgreSQL server's own CPU is not in the server CPU below)"
+            if args.database == "postgres"
+            else " (WAL, synchronous=NORMAL)"
+        ),
         f"- command: `{command}`",
         "- the load generator (httpx, asyncio, this process) shares the machine's 2 cores with the server"
         + (" (pinned: generator on the last core, server on the others)" if args.pin else " (not pinned)")
