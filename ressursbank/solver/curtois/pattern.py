@@ -21,11 +21,19 @@ _State = tuple[str, int]
 
 
 def _working_days(
-    compiled: Compiled, e: int, targets: list[int], rng: random.Random, *, exact: bool = False
+    compiled: Compiled,
+    e: int,
+    targets: list[int],
+    rng: random.Random,
+    *,
+    exact: bool = False,
+    gains: Sequence[float] | None = None,
 ) -> list[bool] | None:
     """Return a day pattern with one of ``targets`` working days that keeps the run and weekend rules.
 
-    The weekends to work are drawn first (all other weekends are off), which keeps the programme small.
+    The weekends to work are drawn first (all other weekends are off), which keeps the programme small. With
+    ``gains`` (the value of working each day), the backward pass prefers working on days with a positive gain
+    and staying off on the others, among the choices that still reach the target: a greedy, always-lawful walk.
     """
     employee = compiled.instance.employees[e]
     k_max, a = employee.max_consecutive_shifts, employee.min_consecutive_shifts
@@ -55,6 +63,11 @@ def _working_days(
         return index["F", min(length + 1, b)]
 
     table = [(step(state, 0), step(state, 1)) for state in states]
+    prefix: list[float] | None = None
+    if gains is not None:
+        prefix = [0.0]
+        for gain in gains:
+            prefix.append(prefix[-1] + max(-1000.0, min(1000.0, gain)))
     levels = min(employee.max_weekends, len(compiled.weekends)) + 1 if exact else 1
     weekend_day = [d % 7 == 5 or d % 7 == 6 for d in range(days)]
 
@@ -98,6 +111,12 @@ def _working_days(
             options = [
                 prev for prev, counts in layers[d - 1].items() if counts >> count & 1 and advance(prev, label, d) == key
             ]
+            if prefix is not None and len(options) > 1:
+                # Options differ in the length of the run that ends on day d - 1: prefer the run whose days
+                # gain most when worked (work run) or least (off run).
+                scores = [_run_score(states[prev // levels], prefix, d) for prev in options]
+                top = max(scores)
+                options = [prev for prev, value in zip(options, scores, strict=True) if value >= top - 1e-9]
             key = rng.choice(options)
         pattern[0] = states[key // levels][0] in ("I", "N")
         return pattern
@@ -126,11 +145,26 @@ def pattern_roster(
         for d, s in enumerate(other):
             if s != OFF:
                 staffed[d][s] += 1
-    for attempt in range(attempts):
-        pattern = _working_days(compiled, e, targets, rng, exact=attempt >= attempts // 2)
+    gains = _day_gains(compiled, e, staffed)
+    cover_rng = random.Random(e)
+    # Two cover-led attempts first (days where cover is missing, the shift the cover needs most), then the
+    # minutes-led ones that rarely fail (half of them with the slower exact weekend programme).
+    for attempt in range(-2, attempts):
+        cover_led = attempt < 0
+        # The cover-led attempts draw from their own generator, so the others see the same stream as before.
+        pattern = _working_days(
+            compiled,
+            e,
+            targets,
+            cover_rng if cover_led else rng,
+            exact=attempt >= attempts // 2,
+            gains=gains if cover_led else None,
+        )
         if pattern is None:
             continue
-        row = _choose_shifts(compiled, e, pattern, staffed, goal)
+        # A cover-led attempt works on a copy of the cover; the minutes-led ones keep their historic behaviour.
+        cover = [cells[:] for cells in staffed] if cover_led else staffed
+        row = _choose_shifts(compiled, e, pattern, cover, goal, cover_first=cover_led)
         if row is None:
             continue
         shifts = {d: instance.shift_types[s].id for d, s in enumerate(row) if s != OFF}
@@ -139,27 +173,69 @@ def pattern_roster(
     return None
 
 
+def _run_score(state: _State, prefix: Sequence[float], end: int) -> float:
+    """Return the gain of the run ``state`` describes, ending on day ``end - 1`` (negated for an off run)."""
+    kind, length = state
+    total = prefix[end] - prefix[max(0, end - length)]
+    return total if kind in ("I", "N") else -total
+
+
+def _day_gains(compiled: Compiled, e: int, staffed: list[list[int]]) -> list[float]:
+    """Return, per day, the best objective gain of working it (cover still missing, minus request costs)."""
+    gains = []
+    for d in range(compiled.days):
+        best = float("-inf")
+        for s in compiled.allowed[e][d]:
+            missing = compiled.cover_requirement[d][s] - staffed[d][s]
+            gain = compiled.cover_under[d][s] if missing > 0 else -compiled.cover_over[d][s]
+            best = max(best, gain - compiled.request_cost[e][d].get(s, 0))
+        gains.append(best)
+    return gains
+
+
 def _choose_shifts(
-    compiled: Compiled, e: int, pattern: list[bool], staffed: list[list[int]], goal: float
+    compiled: Compiled,
+    e: int,
+    pattern: list[bool],
+    staffed: list[list[int]],
+    goal: float,
+    *,
+    cover_first: bool = False,
 ) -> list[int] | None:
+    """Pick a shift for each working day of ``pattern``.
+
+    By default the choice tracks the minutes goal first; with ``cover_first`` it takes the shift that helps
+    the cover most among those that keep the minutes window reachable with the days left.
+    """
     caps = list(compiled.caps[e])
     row = [OFF] * compiled.days
     work_days = [d for d, on in enumerate(pattern) if on]
+    employee = compiled.instance.employees[e]
+    lengths = [compiled.minutes[s] for s in range(compiled.shifts) if caps[s] > 0]
+    shortest, longest = min(lengths), max(lengths)
     minutes = 0
     for position, d in enumerate(work_days):
         previous = row[d - 1] if d > 0 else OFF
         ideal = (goal - minutes) / (len(work_days) - position)
+        left = len(work_days) - position - 1
         best: tuple[float, int] | None = None
         for s in compiled.allowed[e][d]:
             if caps[s] <= 0 or (previous != OFF and s in compiled.forbidden_next[previous]):
                 continue
+            if cover_first:
+                total = minutes + compiled.minutes[s]
+                if total + left * shortest > employee.max_total_minutes:
+                    continue
+                if total + left * longest < employee.min_total_minutes:
+                    continue
             if d + 1 < compiled.days and pattern[d + 1]:
                 nxt = compiled.allowed[e][d + 1]
                 if not any(caps[t] - (t == s) > 0 and t not in compiled.forbidden_next[s] for t in nxt):
                     continue
             missing = compiled.cover_requirement[d][s] - staffed[d][s]
             gain = compiled.cover_under[d][s] if missing > 0 else -compiled.cover_over[d][s]
-            score = abs(compiled.minutes[s] - ideal) * 10 - gain + compiled.request_cost[e][d].get(s, 0)
+            weight = 0.01 if cover_first else 10.0
+            score = abs(compiled.minutes[s] - ideal) * weight - gain + compiled.request_cost[e][d].get(s, 0)
             if best is None or score < best[0]:
                 best = (score, s)
         if best is None:

@@ -277,15 +277,18 @@ def _column_generation(
     outcome: list[ColumnGenerationResult] = []
 
     def run(workers: int) -> None:
-        outcome.append(
-            column_generation(
-                compiled,
-                deadline=deadline,
-                workers=workers,
-                initial_rosters=best,
-                master_ip_seconds=min(3.0, 0.05 * params.time_limit),
+        try:
+            outcome.append(
+                column_generation(
+                    compiled,
+                    deadline=deadline,
+                    workers=workers,
+                    initial_rosters=best,
+                    master_ip_seconds=min(3.0, 0.05 * params.time_limit),
+                )
             )
-        )
+        except Exception:  # the bound is an extra: a failure there must not cost the roster
+            logger.exception("column generation failed; continuing without its bound")
 
     if best is not None and params.workers >= 2 and params.concurrent_lns:
         thread = threading.Thread(target=run, args=(params.workers - 1,), daemon=True)
@@ -308,6 +311,8 @@ def _column_generation(
         thread.join()
     else:
         run(params.workers)
+    if not outcome:
+        return best, None
     result = outcome[0]
     logger.info(
         "colgen: bound %s, lp %s, converged %s, roster %s in %.1fs",
