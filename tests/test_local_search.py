@@ -6,8 +6,9 @@ import datetime as dt
 import time
 
 from ressursbank.checker import check_plan
+from ressursbank.demo import demo_scenarios
 from ressursbank.domain.people import Absence
-from ressursbank.domain.problem import Problem
+from ressursbank.domain.problem import Organisation, Problem, build_problem
 from ressursbank.solver.compile import Compiled, compile_problem
 from ressursbank.solver.engine import to_plan
 from ressursbank.solver.greedy import construct
@@ -95,3 +96,17 @@ def test_pins_stay_and_hint_changes_are_priced() -> None:
     plan, stats = improve_locally(c, by_need, pins=pins, hint=hint, deadline=time.perf_counter() + 60)
     assert plan == by_need
     assert stats["local_moves"] == 0
+
+
+def test_split_between_two_processes_stays_lawful(tiny_org: Organisation) -> None:
+    """Two processes on the two halves of a two-week plan: no hard violation, objective exact and not worse."""
+    p = build_problem(tiny_org, demo_scenarios(tiny_org)["covid-2020-03"], days=14)
+    c = compile_problem(p)
+    start = construct(c)
+    deadline = time.perf_counter() + 60
+    plan, stats = improve_locally(c, start, pins=set(), hint=None, deadline=deadline, processes=2)
+    assert "local_parallel_gain" in stats
+    report = check_plan(p, to_plan(c, plan), weights=c.weights)
+    assert not report.hard_violations
+    assert report.objective == sum(evaluate(c, plan).values()) <= sum(evaluate(c, start).values())
+    assert [len(people) for people in plan] == [len(people) for people in start]

@@ -153,6 +153,7 @@ def run(
             hint=hint_pairs,
             deadline=started + params.time_limit_s * params.local_search_share,
             rounds=params.local_search_rounds,
+            processes=params.processes,
         )
         stats.update(local_stats)
         terms = evaluate(c, by_need, hint=hint_pairs)

@@ -25,7 +25,7 @@ import numpy as np
 from ressursbank.checker.roster import OBJECTIVE_TERMS
 from ressursbank.solver.compile import BoolArray, Compiled, IntArray
 from ressursbank.solver.greedy import MINUTES_PER_WEEK, Greedy
-from ressursbank.solver.objective import employee_terms, per_employee
+from ressursbank.solver.objective import employee_terms, evaluate, per_employee
 from ressursbank.solver.rules.home_critical_first import critical_by_unit, mostly_overlaps
 
 
@@ -101,6 +101,10 @@ class LocalSearch:
         self.shift_cache: dict[int, tuple[int, int, bool, bool, bool, int, int, int]] = {}
         self.rest = self.g.rest
         self.absent: dict[int, frozenset[int]] = {}
+        #: needs whose people may change (all, unless the search is split between processes)
+        self.movable = [True] * c.n_needs
+        #: forbid moves that raise anyone's overtime (keeps the 4-week and yearly caps when split by weeks)
+        self.no_new_overtime = False
         # a move in a unit's week counts up its version; a failed try is not repeated while the version holds
         self.version = np.zeros((len(c.unit_ids), c.weeks), dtype=np.int64)
         self.failed: dict[tuple[int, int, bool], int] = {}
@@ -268,6 +272,8 @@ class LocalSearch:
         overtime = [max(0, per_week[k] - full[k]) for k in range(c.weeks)]
         if overtime[b] > p.overtime_week or sum(overtime) > p.overtime_year:
             return False
+        if self.no_new_overtime and overtime[b] > int(self.g.overtime[e, b]):
+            return False
         if any(sum(overtime[f : f + 4]) > p.overtime_4_weeks for f in range(max(1, c.weeks - 3))):
             return False
         volunteer = p.position_volunteers_free and c.e_volunteer[e]
@@ -350,13 +356,16 @@ class LocalSearch:
     def try_transfer(self, giver: int, n: int, *, chains: bool) -> int:
         """Move ``n`` from ``giver`` to someone (or along a chain of two); returns the gain (0 when nothing)."""
         c = self.c
-        if (giver, n) in self.pins:
+        if (giver, n) in self.pins or not self.movable[n]:
             return 0
         after_giver = self.person_objective(giver, self._without(giver, n))
         release = int(self.objective[giver]) - after_giver - self._change_cost(giver, n, adding=False)
         if release <= 0:
             return 0
-        people, cost = self.takers(n, exclude=(giver,))
+        # without chains, people who would pay extra hours for it rarely beat the release: look only at those with
+        # room, unless the giver is in overtime (overtime is dearer than extra hours)
+        room_only = not chains and int(self.g.overtime[giver, int(c.n_week[n])]) == 0
+        people, cost = self.takers(n, exclude=(giver,), room_only=room_only)
         tried_chain = 0
         overflowing: list[tuple[int, int]] = []  # lawful takers who would pay extra hours, and the direct gain
         for taker, marginal in zip(people.tolist(), cost.tolist(), strict=True):
@@ -420,7 +429,7 @@ class LocalSearch:
         with_n = self._with(middle, n)
         base = self.person_objective(middle, with_n)
         for n2 in with_n:
-            if n2 == n or int(c.n_week[n2]) != b or (middle, n2) in self.pins:
+            if n2 == n or int(c.n_week[n2]) != b or (middle, n2) in self.pins or not self.movable[n2]:
                 continue
             release = base - self.person_objective(middle, [m for m in with_n if m != n2])
             release -= self._change_cost(middle, n2, adding=False)
@@ -448,7 +457,7 @@ class LocalSearch:
         moves a Sunday that makes a pair to someone for whom it does not.
         """
         c = self.c
-        if (giver, n) in self.pins:
+        if (giver, n) in self.pins or not self.movable[n]:
             return 0
         b = int(c.n_week[n])
         sunday = int(c.n_sunday[n]) >= 0
@@ -462,7 +471,7 @@ class LocalSearch:
                 continue
             tried += 1
             for n2 in self.shifts[other]:
-                if int(c.n_week[n2]) != b or (other, n2) in self.pins or n2 == n:
+                if int(c.n_week[n2]) != b or (other, n2) in self.pins or n2 == n or not self.movable[n2]:
                     continue
                 # only exchanges that can lower hours or break a Sunday pair are worth the exact evaluation
                 shorter = int(c.n_minutes[n2]) < int(c.n_minutes[n])
@@ -488,7 +497,7 @@ class LocalSearch:
         c = self.c
         home = int(c.e_home[e])
         away = [n for n in self.shifts[e] if int(c.n_unit[n]) != home]
-        if not away or len(away) > most or any((e, n) in self.pins for n in away):
+        if not away or len(away) > most or any((e, n) in self.pins or not self.movable[n] for n in away):
             return 0
         before = int(self.objective[e])
         done: list[tuple[int, int]] = []
@@ -556,29 +565,16 @@ class LocalSearch:
         return out
 
 
-def improve_locally(
-    c: Compiled,
-    by_need: list[list[int]],
-    *,
-    pins: set[tuple[int, int]],
-    hint: set[tuple[int, int]] | None,
-    deadline: float,
-    rounds: int = 3,
-    chains: bool = True,
-    evacuate: int = 3,
-    swap_width: int = 4,
-) -> tuple[list[list[int]], dict[str, float | int | str]]:
-    """Transfers and ejection chains until no move helps, ``rounds`` passes are done or ``deadline`` passes.
-
-    Deterministic: people and shifts are visited in a fixed order.
-    """
+def _search(
+    search: LocalSearch, deadline: float, rounds: int, chains: bool, evacuate: int, swap_width: int
+) -> dict[str, int | list[float]]:
+    """The passes of :func:`improve_locally` on one search state."""
+    c = search.c
     started = time.perf_counter()
-    search = LocalSearch(c, by_need, pins=pins, hint=hint)
-    moves = evacuated = swapped = 0
-    gained = 0
+    moves = evacuated = swapped = gained = 0
     rounds_done: list[float] = []
     for round_index in range(rounds):
-        # plain transfers first (cheap); chains once they are used up
+        # plain transfers first (cheap); chains and swaps once they are used up
         with_chains = chains and round_index > 0
         round_gain = 0
         for e in search.overloaded():
@@ -611,12 +607,102 @@ def improve_locally(
         rounds_done.append(round(time.perf_counter() - started, 1))
         if (round_gain == 0 and with_chains == chains) or time.perf_counter() > deadline:
             break
-    stats: dict[str, float | int | str] = {
-        "local_moves": moves,
-        "local_evacuated": evacuated,
-        "local_swaps": swapped,
-        "local_gain": gained,
-        "local_s": round(time.perf_counter() - started, 3),
-        "local_rounds": " ".join(map(str, rounds_done)),
-    }
+    return {"moves": moves, "evacuated": evacuated, "swaps": swapped, "gain": gained, "rounds": rounds_done}
+
+
+_SHARED: tuple[Compiled, list[list[int]], set[tuple[int, int]], set[tuple[int, int]] | None] | None = None
+
+
+def _half(task: tuple[int, int, float, int, bool, int]) -> tuple[dict[int, list[int]], dict[str, int | list[float]]]:
+    """One process's share of a split search: only needs starting on days ``first``..``last`` may change."""
+    first, last, deadline, rounds, chains, swap_width = task
+    assert _SHARED is not None
+    c, by_need, pins, hint = _SHARED
+    search = LocalSearch(c, by_need, pins=pins, hint=hint)
+    search.movable = [first <= d <= last for d in c.n_day.tolist()]
+    search.no_new_overtime = True
+    found = _search(search, deadline, rounds, chains, 0, swap_width)
+    changed = {n: search.by_need[n] for n in range(c.n_needs) if search.movable[n]}
+    return changed, found
+
+
+def _split_days(c: Compiled) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Two day ranges, by whole weeks, two days apart (so no rest or Sunday rule links a move of one to the other)."""
+    days = c.problem.horizon_days
+    if c.weeks < 2 or days < 10 or any(p.cohort_days > 0 for p in c.rule_params):
+        return None
+    boundary = 7 * (c.weeks // 2)
+    return (0, boundary - 2), (boundary + 1, days - 1)
+
+
+def improve_locally(
+    c: Compiled,
+    by_need: list[list[int]],
+    *,
+    pins: set[tuple[int, int]],
+    hint: set[tuple[int, int]] | None,
+    deadline: float,
+    rounds: int = 3,
+    chains: bool = True,
+    evacuate: int = 3,
+    swap_width: int = 4,
+    processes: int = 1,
+    parallel_share: float = 0.6,
+) -> tuple[list[list[int]], dict[str, float | int | str]]:
+    """Transfers, ejection chains, swaps and evacuations until no move helps, ``rounds`` passes are done or
+    ``deadline`` passes.
+
+    With ``processes`` > 1, the first ``parallel_share`` of the time two processes search the first and the second
+    half of the weeks at once (moves there cannot break a rule across the halves: two days between them stay as
+    they are, and nobody's overtime grows), then one process goes on over the whole plan. With one process the
+    search is deterministic: people and shifts are visited in a fixed order.
+    """
+    global _SHARED
+    started = time.perf_counter()
+    stats: dict[str, float | int | str] = {}
+    split = _split_days(c) if processes > 1 else None
+    totals = {"moves": 0, "evacuated": 0, "swaps": 0, "gain": 0}
+    if split is not None:
+        import multiprocessing
+
+        halfway = started + (deadline - started) * parallel_share
+        before = sum(evaluate(c, by_need, hint=hint).values())
+        _SHARED = (c, by_need, pins, hint)
+        pool = multiprocessing.get_context("fork").Pool(2)
+        try:
+            tasks = [(first, last, halfway, rounds, chains, swap_width) for first, last in split]
+            results = pool.map(_half, tasks)
+        finally:
+            pool.terminate()
+            _SHARED = None
+        merged = [list(p) for p in by_need]
+        for changed, _ in results:
+            for n, people in changed.items():
+                merged[n] = people
+        after = sum(evaluate(c, merged, hint=hint).values())
+        if after < before:  # the halves' objectives interact only through per-person totals; check the sum
+            by_need = merged
+        stats["local_parallel_gain"] = before - after
+        stats["local_parallel_s"] = round(time.perf_counter() - started, 3)
+        for _, found in results:
+            for key in totals:
+                value = found[key]
+                assert isinstance(value, int)
+                totals[key] += value
+    search = LocalSearch(c, by_need, pins=pins, hint=hint)
+    found = _search(search, deadline, rounds, chains, evacuate, swap_width)
+    for key in totals:
+        value = found[key]
+        assert isinstance(value, int)
+        totals[key] += value
+    stats.update(
+        {
+            "local_moves": totals["moves"],
+            "local_evacuated": totals["evacuated"],
+            "local_swaps": totals["swaps"],
+            "local_gain": totals["gain"],
+            "local_s": round(time.perf_counter() - started, 3),
+            "local_rounds": " ".join(map(str, found["rounds"])),  # type: ignore[arg-type]
+        }
+    )
     return search.by_need, stats

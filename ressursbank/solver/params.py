@@ -42,8 +42,9 @@ class SolveParams:
     construction_only
         Stop after the greedy construction (a baseline).
     local_search_rounds
-        Passes of the fast local search (shift transfers and ejection chains) between the construction and the
-        CP-SAT parts; 0 leaves it out.
+        Passes of the fast local search (shift transfers, ejection chains, swaps) between the construction and the
+        CP-SAT parts; 0 leaves it out. With ``processes > 1`` two processes first search the two halves of the
+        weeks at once.
     local_search_share
         The local search stops at this share of the time limit (counted from the start of the solve).
     weights
@@ -59,7 +60,7 @@ class SolveParams:
     max_parts: int = 0
     monolithic: bool = False
     construction_only: bool = False
-    local_search_rounds: int = 3
+    local_search_rounds: int = 8
     local_search_share: float = 0.75
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
 
