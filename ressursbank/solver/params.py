@@ -61,7 +61,7 @@ class SolveParams:
     monolithic: bool = False
     construction_only: bool = False
     local_search_rounds: int = 8
-    local_search_share: float = 0.75
+    local_search_share: float = 0.9
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
 
     @classmethod
