@@ -18,7 +18,7 @@ import time
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
-from ressursbank.solver.bound_shifts import shift_flow_bound
+from ressursbank.solver.bound_shifts import eligibility_profiles, shift_flow_bound
 from ressursbank.solver.compile import Compiled
 
 
@@ -26,9 +26,9 @@ class _Profiles:
     """Employees aggregated by identical eligibility over all need classes."""
 
     def __init__(self, c: Compiled) -> None:
-        columns, inverse = np.unique(c.class_mask, axis=1, return_inverse=True)
+        columns, of_employee = eligibility_profiles(c.class_mask)
         self.matrix = columns  # [class, profile]
-        self.of_employee = inverse.reshape(-1)
+        self.of_employee = of_employee
         self.counts = np.bincount(self.of_employee, minlength=columns.shape[1])
 
 

@@ -35,6 +35,27 @@ IntArray = npt.NDArray[np.int64]
 HOST_CLUSTERS = 100
 
 
+def eligibility_profiles(class_mask: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.bool_], IntArray]:
+    """Employees grouped by identical eligibility column: (``[need class, profile]`` matrix, profile per employee).
+
+    Columns are packed to bytes and grouped by a dictionary: far faster than ``np.unique(axis=1)`` on large masks.
+    """
+    n_employees = class_mask.shape[1]
+    packed = np.ascontiguousarray(np.packbits(class_mask, axis=0).T)
+    index: dict[bytes, int] = {}
+    profile_of = np.empty(n_employees, dtype=np.int64)
+    first: list[int] = []
+    for e in range(n_employees):
+        key = packed[e].tobytes()
+        found = index.get(key)
+        if found is None:
+            found = index[key] = len(first)
+            first.append(e)
+        profile_of[e] = found
+    matrix: npt.NDArray[np.bool_] = class_mask[:, np.array(first, dtype=np.int64)]
+    return matrix, profile_of
+
+
 def _one_shift_per_day(c: Compiled, in_week: IntArray) -> bool:
     """True when, on every day of the week, the shortest daily rest in force separates any two needs of the day."""
     rests = [c.rule_params[int(r)].daily_rest for r in np.unique(c.e_rule_set)]
@@ -241,13 +262,11 @@ class _People:
 def shift_flow_bound(c: Compiled, profiles: tuple[npt.NDArray[np.bool_], IntArray] | None = None) -> int | None:
     """The bound of the module docstring; ``None`` when a flow fails (the caller then keeps its other bounds).
 
-    ``profiles``: ``np.unique(c.class_mask, axis=1, return_inverse=True)`` when the caller has it already.
+    ``profiles``: ``eligibility_profiles(c.class_mask)`` when the caller has it already.
     """
     if c.n_needs == 0:
         return 0
-    class_columns, profile_of = (
-        profiles if profiles is not None else np.unique(c.class_mask, axis=1, return_inverse=True)
-    )
+    class_columns, profile_of = profiles if profiles is not None else eligibility_profiles(c.class_mask)
     people = _People(c, class_columns, profile_of.reshape(-1))
     supplement = c.n_supplement.min(axis=0) if c.n_supplement.size else np.zeros(c.n_needs, dtype=np.int64)
     # weeks with the same need nodes and the same norms share one flow, with each person's larger capacity
