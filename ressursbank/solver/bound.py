@@ -83,6 +83,8 @@ def coverage_upper_bounds(c: Compiled, profiles: _Profiles | None = None) -> tup
         for n in group.tolist():
             absent = set(c.need_absent.get(n, np.zeros(0, dtype=np.int64)).tolist())
             absent_all = absent if absent_all is None else absent_all & absent
+            if not absent_all:
+                break  # the intersection is empty: nobody is absent for the whole group
         supply = profiles.counts.copy()
         if absent_all:
             supply -= np.bincount(profiles.of_employee[list(absent_all)], minlength=len(supply))
@@ -109,6 +111,8 @@ def _days_free(c: Compiled, week: int, in_week: np.ndarray) -> np.ndarray:
         for n in on_day.tolist():
             absent = set(c.need_absent.get(n, np.zeros(0, dtype=np.int64)).tolist())
             absent_all = absent if absent_all is None else absent_all & absent
+            if not absent_all:
+                break  # the intersection is empty: nobody is absent for the whole group
         if absent_all:
             absent_days[list(absent_all)] += 1
     return c.week_days[week] - absent_days
