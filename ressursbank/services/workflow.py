@@ -214,10 +214,10 @@ def get_offer(session: repo.Session, offer_id: str) -> Offer:
 
 
 def _row(session: repo.Session, offer_id: str) -> repo.OfferRow:
-    row = repo.offer_by_id(session, offer_id)
+    # One SELECT that also overwrites any copy this session already holds (a get followed by a refresh read twice).
+    row = session.get(repo.OfferRow, offer_id, populate_existing=True)
     if row is None:
         raise NotFound(f"unknown offer {offer_id!r} / ukjent tilbud")
-    session.refresh(row)
     return row
 
 
