@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import time
+
+import numpy as np
 
 from ressursbank.checker import check_plan
 from ressursbank.demo import demo_scenarios
@@ -110,3 +113,27 @@ def test_split_between_two_processes_stays_lawful(tiny_org: Organisation) -> Non
     assert not report.hard_violations
     assert report.objective == sum(evaluate(c, plan).values()) <= sum(evaluate(c, start).values())
     assert [len(people) for people in plan] == [len(people) for people in start]
+
+
+def test_lawful_insertions_pass_the_checker(tiny_covid: Problem) -> None:
+    """Every extra shift ``LocalSearch.lawful`` allows on the construction's plan breaks no hard rule."""
+    c = compile_problem(tiny_covid)
+    start = construct(c)
+    search = LocalSearch(c, start, pins=set(), hint=None)
+    rng = random.Random(3)
+    allowed = refused = 0
+    for _ in range(400):
+        n = rng.randrange(c.n_needs)
+        candidates = np.flatnonzero(c.class_mask[c.n_class[n]]).tolist()
+        if not candidates:
+            continue
+        e = rng.choice(candidates)
+        if not search.lawful(e, n):
+            refused += 1
+            continue
+        allowed += 1
+        plan = [list(people) for people in start]
+        plan[n].append(e)
+        report = check_plan(tiny_covid, to_plan(c, plan), weights=c.weights)
+        assert not [v for v in report.hard_violations if v.employee_id == c.employees[e].id], (e, n)
+    assert allowed > 20 and refused > 20

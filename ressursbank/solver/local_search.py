@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from ressursbank.checker.roster import OBJECTIVE_TERMS
-from ressursbank.solver.compile import BoolArray, Compiled, IntArray
+from ressursbank.solver.compile import BIG, BoolArray, Compiled, IntArray
 from ressursbank.solver.greedy import MINUTES_PER_WEEK, Greedy
 from ressursbank.solver.objective import employee_terms, evaluate, per_employee
 from ressursbank.solver.rules.home_critical_first import critical_by_unit, mostly_overlaps
@@ -250,23 +250,28 @@ class LocalSearch:
         p = self.params_of[e]
         own = self.shifts[e] if base is None else base
         start, end, minutes, week, day = self.start, self.end, self.minutes, self.week, self.day
-        needs = sorted([*own, n], key=lambda m: (start[m], m))
-        latest = None
-        rest = max(0, p.daily_rest)
-        for m in needs:  # one shift at a time and daily rest, as the checker reads them
-            if latest is None:
-                latest = end[m]
-                continue
-            if start[m] - latest < rest:  # a negative gap is an overlap
-                return False
-            latest = max(latest, end[m])
+        s, t = start[n], end[n]
         d, b = day[n], week[n]
-        if sum(minutes[m] for m in needs if day[m] == d) > p.max_day:
-            return False
+        # the base is lawful on its own (a lawful plan less at most one shift), so only the new shift's neighbours
+        # can break one shift at a time or the daily rest (the checker's reading: gap to the latest end so far)
+        latest_before = -BIG
+        next_start = BIG
         per_week = [0] * c.weeks
-        for m in needs:
+        per_week[b] = minutes[n]
+        day_minutes = minutes[n]
+        for m in own:
+            sm = start[m]
+            if sm < s or (sm == s and m < n):
+                latest_before = max(latest_before, end[m])
+            else:
+                next_start = min(next_start, sm)
             per_week[week[m]] += minutes[m]
-        if per_week[b] > p.max_week:
+            if day[m] == d:
+                day_minutes += minutes[m]
+        rest = max(0, p.daily_rest)
+        if s - latest_before < rest or next_start - max(t, latest_before) < rest:
+            return False
+        if day_minutes > p.max_day or per_week[b] > p.max_week:
             return False
         full = self.full[e]
         overtime = [max(0, per_week[k] - full[k]) for k in range(c.weeks)]
@@ -280,12 +285,12 @@ class LocalSearch:
         if p.position_hard and not volunteer and min(per_week[b], full[b]) > self.contract[e][b]:
             return False
         if p.weekly_rest > 0:
-            intervals = [(start[m], end[m]) for m in needs]
-            s, t = start[n], end[n]
-            for k in range(c.weeks):
+            for k in range(s // MINUTES_PER_WEEK, min(c.weeks, (t - 1) // MINUTES_PER_WEEK + 1)):
                 lo = k * MINUTES_PER_WEEK
                 hi = min(c.horizon_minutes, lo + MINUTES_PER_WEEK)
-                if s < hi and t > lo and _longest_off(intervals, lo, hi) < min(p.weekly_rest, hi - lo):
+                intervals = [(start[m], end[m]) for m in own if start[m] < hi and end[m] > lo]
+                intervals.append((s, t))
+                if _longest_off(intervals, lo, hi) < min(p.weekly_rest, hi - lo):
                     return False
         sunday = int(c.n_sunday[n])
         if p.sunday_hard and sunday >= 0:
