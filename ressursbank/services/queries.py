@@ -30,7 +30,7 @@ from ressursbank.domain import (
 
 DEFAULT_WEEKS = 4
 #: How many searches, sorted lists and rendered fragments one snapshot keeps (least recently used go first).
-SEARCH_MEMO_ENTRIES = 256
+SEARCH_MEMO_ENTRIES = 128
 
 
 @dataclass(frozen=True, slots=True)
