@@ -74,6 +74,11 @@ MASTER_IP_SOLVER = "SCIP"
 #: Post the redundant run-length flow (exact LP hull of the run rules) in each pricing model.
 PRICING_FLOW = False
 
+#: Dive: a column with at least ``1 - DIVE_INTEGRAL`` weight counts as integral; this share of the fractional
+#: employees (the heaviest) is fixed per dive step.
+DIVE_INTEGRAL = 1e-3
+DIVE_FRACTION = 0.25
+
 Row = tuple[int, ...]
 Duals = list[list[float]]
 
@@ -165,6 +170,8 @@ class Pricer:
             if scaled:
                 variables.append(var)
                 coefficients.append(scaled)
+        if time_limit <= 0:
+            return Priced((), sum(relaxed), False)  # no time left: the rule-free bound only
         model = self.m.model
         model.minimize(cp_model.LinearExpr.weighted_sum(variables, coefficients))
         model.clear_hints()  # type: ignore[no-untyped-call]
@@ -260,6 +267,18 @@ class _Master:
             list(max(columns, key=lambda column: weights.get(column[0], 0.0))[0])
             for columns, weights in zip(self.columns, self.weights, strict=True)
         ]
+
+    def fix(self, e: int, row: Row) -> None:
+        """Restrict employee ``e`` to the column ``row`` (a dive step)."""
+        for column, _, var in self.columns[e]:
+            var.SetUb(1.0 if column == row else 0.0)
+
+    def release(self) -> None:
+        """Undo every :meth:`fix`."""
+        infinity = self.lp.infinity()
+        for columns in self.columns:
+            for _, _, var in columns:
+                var.SetUb(infinity)
 
     @property
     def size(self) -> int:
@@ -449,6 +468,7 @@ def column_generation(
     initial_rosters: Assignment | Sequence[Assignment] | None = None,
     master_ip_seconds: float = 3.0,
     max_pricing_seconds: float = 5.0,
+    dive_seconds: float = 5.0,
 ) -> ColumnGenerationResult:
     """Run column generation until convergence or ``deadline``; see the module docstring for the result.
 
@@ -466,10 +486,13 @@ def column_generation(
         Seconds kept at the end for the restricted master IP (0 skips it).
     max_pricing_seconds
         Time limit of one employee's pricing solve.
+    dive_seconds
+        Seconds kept (before the master IP) for the price-and-fix dive; it also gets any time the column
+        generation leaves when it converges early (0 skips it).
     """
     start = time.monotonic()
     c = instance_or_compiled if isinstance(instance_or_compiled, Compiled) else compile_instance(instance_or_compiled)
-    lp_deadline = deadline - master_ip_seconds
+    lp_deadline = deadline - master_ip_seconds - dive_seconds
     master = _Master(c)
     seeds = _as_assignments(initial_rosters)
     best_assignment: Assignment | None = None
@@ -492,16 +515,64 @@ def column_generation(
     pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
     solves = 0
 
-    def price_all(duals: Duals) -> list[Priced] | None:
+    def price_all(
+        duals: Duals, employees: Sequence[int] | None = None, until: float = lp_deadline
+    ) -> list[Priced] | None:
         nonlocal solves
-        remaining = lp_deadline - time.monotonic()
+        remaining = until - time.monotonic()
         if remaining <= 0:
             return None
-        limit = min(max_pricing_seconds, remaining)
-        solves += len(pricers)
+        chosen = pricers if employees is None else [pricers[e] for e in employees]
+        solves += len(chosen)
+
+        def one(pricer: Pricer) -> Priced:
+            # The limit is taken per solve, so a round never overruns ``until`` by more than one small solve.
+            return pricer.price(duals, time_limit=min(max_pricing_seconds, until - time.monotonic()))
+
         if pool is None:
-            return [p.price(duals, time_limit=limit) for p in pricers]
-        return list(pool.map(lambda p: p.price(duals, time_limit=limit), pricers))
+            return [one(p) for p in chosen]
+        return list(pool.map(one, chosen))
+
+    def add_negative(employees: Sequence[int], priced: Sequence[Priced], duals: Duals, mu: Sequence[float]) -> int:
+        """Add every priced row with a negative reduced cost at the master's ``duals``; return how many."""
+        added = 0
+        for e, result in zip(employees, priced, strict=True):
+            for column in result.rows:
+                reduced = master.cost(e, column) - mu[e]
+                reduced -= sum(duals[d][s] for d, s in enumerate(column) if s != OFF)
+                if reduced < -ENTER_TOLERANCE and master.add(e, column):
+                    added += 1
+        return added
+
+    def dive(until: float) -> Assignment | None:
+        """Price-and-fix: fix the employees whose LP column is (nearly) integral plus the heaviest fractional
+        ones, re-price the others, repeat. A heuristic over a restricted LP: it never touches the bound."""
+        fixed: dict[int, Row] = {}
+        try:
+            while len(fixed) < c.employees:
+                _, duals, mu = master.solve()
+                free = [e for e in range(c.employees) if e not in fixed]
+                out_of_time = time.monotonic() >= until
+                if not out_of_time and fixed:
+                    priced = price_all(_clip(c, duals), free, until)
+                    if priced is not None and add_negative(free, priced, _clip(c, duals), mu):
+                        _, duals, mu = master.solve()
+                picks = sorted(
+                    ((max(master.weights[e].items(), key=lambda item: item[1]), e) for e in free),
+                    key=lambda pick: -pick[0][1],
+                )
+                if out_of_time:
+                    chosen = picks  # complete with the LP's heaviest columns
+                else:
+                    integral = [pick for pick in picks if pick[0][1] >= 1 - DIVE_INTEGRAL]
+                    fractional = [pick for pick in picks if pick[0][1] < 1 - DIVE_INTEGRAL]
+                    chosen = integral + fractional[: max(1, math.ceil(len(fractional) * DIVE_FRACTION))]
+                for (row, _), e in chosen:
+                    master.fix(e, row)
+                    fixed[e] = row
+            return [list(fixed[e]) for e in range(c.employees)]
+        finally:
+            master.release()
 
     best_bound: float | None = None
     centre: Duals | None = None
@@ -544,13 +615,7 @@ def column_generation(
             bound = _lagrangian(c, duals, [p.bound for p in priced])
             if best_bound is None or bound > best_bound:
                 best_bound, centre = bound, duals
-            added = 0
-            for e, result in enumerate(priced):
-                for column in result.rows:
-                    reduced = master.cost(e, column) - mu[e]
-                    reduced -= sum(lp_duals[d][s] for d, s in enumerate(column) if s != OFF)
-                    if reduced < -ENTER_TOLERANCE and master.add(e, column):
-                        added += 1
+            added = add_negative(range(c.employees), priced, lp_duals, mu)
             if added == 0:
                 if alpha > 0 and duals is not lp_duals:
                     alpha = 0.0  # mispricing: price at the master's own duals next
@@ -560,12 +625,20 @@ def column_generation(
                     break
             elif alpha == 0.0:
                 alpha = SMOOTHING
+        lp_seconds = time.monotonic() - start
+        lower_bound = None if best_bound is None else _ceil(best_bound)
+        improvable = best_objective is None or lower_bound is None or best_objective > lower_bound
+        if dive_seconds > 0 and lp_value is not None and all(master.columns) and improvable:
+            dived = dive(deadline - master_ip_seconds)
+            if dived is not None:
+                value = c.objective(dived)
+                if best_objective is None or value < best_objective:
+                    best_assignment, best_objective = dived, value
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
-    lp_seconds = time.monotonic() - start
-    lower_bound = None if best_bound is None else _ceil(best_bound)
-    if master_ip_seconds > 0 and all(master.columns):
+    proven = best_objective is not None and lower_bound is not None and best_objective <= lower_bound
+    if master_ip_seconds > 0 and all(master.columns) and not proven:
         ip_limit = max(0.05, deadline - time.monotonic())
         hint = best_assignment
         if lp_value is not None:
