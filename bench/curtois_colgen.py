@@ -2,12 +2,13 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python bench/curtois_colgen.py [DATA_DIR] --instances 1-12 --time-limit 40 --ip-seconds 5 --workers 1
+    .venv/bin/python bench/curtois_colgen.py [DATA_DIR] --instances 1-12 --time-limit 45 \
+        --ip-seconds 5 --dive-seconds 8
 
 For each instance: the Lagrangian/LP lower bound (valid at any time), whether the LP converged, iterations,
-columns, seconds spent generating columns, the restricted master IP roster (checked by the checker), wall and
-CPU seconds and the load average. Writes the table to ``bench/results/curtois_colgen-<timestamp>.md`` and
-prints it.
+columns, seconds spent generating columns, the best roster of the price-and-fix dive and the restricted master
+IP (checked by the checker), wall and CPU seconds and the load average. Writes the table to
+``bench/results/curtois_colgen-<timestamp>.md`` and prints it.
 """
 
 from __future__ import annotations
@@ -53,7 +54,11 @@ def run_one(path: Path, number: int, args: argparse.Namespace) -> str:
     compiled = compile_instance(instance)
     wall, cpu = time.monotonic(), time.process_time()
     result = column_generation(
-        compiled, deadline=wall + args.time_limit, workers=args.workers, master_ip_seconds=args.ip_seconds
+        compiled,
+        deadline=wall + args.time_limit,
+        workers=args.workers,
+        master_ip_seconds=args.ip_seconds,
+        dive_seconds=args.dive_seconds,
     )
     wall, cpu = time.monotonic() - wall, time.process_time() - cpu
     best = BEST_KNOWN.get(number)
@@ -95,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instances", default="1-12")
     parser.add_argument("--time-limit", type=float, default=40.0, help="seconds per instance, master IP included")
     parser.add_argument("--ip-seconds", type=float, default=5.0, help="seconds kept for the restricted master IP")
+    parser.add_argument("--dive-seconds", type=float, default=5.0, help="seconds kept for the price-and-fix dive")
     parser.add_argument("--workers", type=int, default=1, help="pricing threads")
     args = parser.parse_args(argv)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -102,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         f"# Curtois & Qu: column generation, {stamp}",
         "",
         f"Command: `.venv/bin/python bench/curtois_colgen.py --instances {args.instances} --time-limit "
-        f"{args.time_limit:g} --ip-seconds {args.ip_seconds:g} --workers {args.workers}`; {platform.node()}, "
+        f"{args.time_limit:g} --ip-seconds {args.ip_seconds:g} --dive-seconds {args.dive_seconds:g} "
+        f"--workers {args.workers}`; {platform.node()}, "
         f"{os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.1f}.",
         "",
         HEADER,
