@@ -314,7 +314,7 @@ def priced_bound(c: Compiled, profiles: _Profiles | None = None, cheapest: np.nd
     return priced + c.weights.cost_per_ore * int((cheapest * c.n_count).sum())
 
 
-def bound_with_coverage(c: Compiled) -> tuple[int, int, int]:
+def bound_with_coverage(c: Compiled, *, with_shifts: bool = True) -> tuple[int, int, int]:
     """(lower bound on the objective, upper bound on places filled, upper bound on critical places filled).
 
     The largest of the headcount bound, the priced weekly flow of minutes and the weekly flow of whole shifts
@@ -323,17 +323,24 @@ def bound_with_coverage(c: Compiled) -> tuple[int, int, int]:
     profiles = _Profiles(c)
     cheapest = cheapest_per_need(c)
     bound, total_ub, critical_ub = headcount_bound(c, profiles, cheapest)
-    for other in (
-        priced_bound(c, profiles, cheapest),
-        shift_flow_bound(c, (profiles.matrix, profiles.of_employee)),
-    ):
+    others = [priced_bound(c, profiles, cheapest)]
+    if with_shifts:
+        others.append(shift_flow_bound(c, (profiles.matrix, profiles.of_employee)))
+    for other in others:
         if other is not None:
             bound = max(bound, other)
     return bound, total_ub, critical_ub
 
 
-def timed_bound(c: Compiled) -> tuple[int, int, int, float]:
-    """``bound_with_coverage`` and the CPU seconds it took (for the solve statistics)."""
+def timed_bound(c: Compiled, *, with_shifts: bool = True) -> tuple[int, int, int, float]:
+    """``bound_with_coverage`` (without the whole-shift flow unless ``with_shifts``) and the CPU seconds it took."""
     started = time.process_time()
-    bound, total_ub, critical_ub = bound_with_coverage(c)
+    bound, total_ub, critical_ub = bound_with_coverage(c, with_shifts=with_shifts)
     return bound, total_ub, critical_ub, time.process_time() - started
+
+
+def timed_shift_bound(c: Compiled) -> tuple[int, float]:
+    """The whole-shift flow bound (0 when it does not apply) and the CPU seconds it took."""
+    started = time.process_time()
+    bound = shift_flow_bound(c) or 0
+    return bound, time.process_time() - started

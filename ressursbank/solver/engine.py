@@ -14,7 +14,7 @@ from ressursbank.checker.roster import check_plan
 from ressursbank.domain.plan import Assignment, Pin, Plan
 from ressursbank.domain.problem import Problem
 from ressursbank.result import Result, SolveStatus
-from ressursbank.solver.bound import timed_bound
+from ressursbank.solver.bound import timed_bound, timed_shift_bound
 from ressursbank.solver.compile import Compiled, compile_problem
 from ressursbank.solver.greedy import construct
 from ressursbank.solver.objective import evaluate
@@ -70,7 +70,9 @@ def repair(
 
 
 class _BoundJob:
-    """The lower bound computed in a forked process (the compiled problem is inherited, not pickled)."""
+    """The lower bound computed in a forked process (the compiled problem is inherited, not pickled): first the
+    headcount and priced bounds with the coverage upper bounds, then the flow of whole shifts, which may still run
+    during the improvement (it can take minutes on the Oslo-like preset)."""
 
     def __init__(self, c: Compiled) -> None:
         import multiprocessing
@@ -79,12 +81,22 @@ class _BoundJob:
         _BOUND_INPUT = c
         self.pool = multiprocessing.get_context("fork").Pool(1)
         self.async_result = self.pool.apply_async(_bound_in_child)
+        self.shift_result = self.pool.apply_async(_shift_bound_in_child)
         _BOUND_INPUT = None
 
     def get(self) -> tuple[int, int, int, float]:
+        value: tuple[int, int, int, float] = self.async_result.get()
+        return value
+
+    def shift(self, wait_s: float) -> tuple[int, float] | None:
+        """The whole-shift bound and its CPU seconds, waiting at most ``wait_s``; ``None`` if not done by then."""
+        import multiprocessing
+
         try:
-            value: tuple[int, int, int, float] = self.async_result.get()
+            value: tuple[int, float] = self.shift_result.get(timeout=max(0.0, wait_s))
             return value
+        except multiprocessing.TimeoutError:
+            return None
         finally:
             self.pool.terminate()
 
@@ -94,7 +106,12 @@ _BOUND_INPUT: Compiled | None = None
 
 def _bound_in_child() -> tuple[int, int, int, float]:
     assert _BOUND_INPUT is not None
-    return timed_bound(_BOUND_INPUT)
+    return timed_bound(_BOUND_INPUT, with_shifts=False)
+
+
+def _shift_bound_in_child() -> tuple[int, float]:
+    assert _BOUND_INPUT is not None
+    return timed_shift_bound(_BOUND_INPUT)
 
 
 def _start_bound(c: Compiled) -> _BoundJob:
@@ -164,7 +181,10 @@ def run(
         report("local search", sum(terms.values()), 0, 0.25)
 
     t = time.perf_counter()
-    proven, total_ub, critical_ub, bound_cpu_s = bound_job.get() if bound_job is not None else timed_bound(c)
+    proven, total_ub, critical_ub, bound_cpu_s = (
+        bound_job.get() if bound_job is not None else timed_bound(c, with_shifts=False)
+    )
+    shift_inline = timed_shift_bound(c) if bound_job is None else None
     stats["places_upper_bound"] = total_ub
     stats["critical_places_upper_bound"] = critical_ub
     stats["bound_s"] = round(time.perf_counter() - t, 3)  # waited for it after the construction
@@ -198,6 +218,12 @@ def run(
     terms = evaluate(c, by_need, hint=hint_pairs)
     stats["check_s"] = round(time.perf_counter() - t, 3)
 
+    # the whole-shift bound: waited for until the deadline at most (computed above with one process)
+    shift = bound_job.shift(deadline - time.perf_counter()) if bound_job is not None else shift_inline
+    stats["shift_bound"] = "not ready" if shift is None else shift[0]
+    if shift is not None:
+        proven = max(proven, shift[0])
+        stats["shift_bound_cpu_s"] = round(shift[1], 3)
     bound = min(proven, sum(terms.values()))
     stats["places"] = int(c.n_count.sum())
     stats["places_filled"] = sum(min(len(p), int(c.n_count[n])) for n, p in enumerate(by_need))
