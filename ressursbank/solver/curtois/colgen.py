@@ -9,12 +9,16 @@ compact model's (branch-and-price solves the benchmark this way), and because th
 API::
 
     column_generation(instance_or_compiled, *, deadline, workers=1, initial_rosters=None,
-                      master_ip_seconds=3.0) -> ColumnGenerationResult
+                      master_ip_seconds=3.0, max_pricing_seconds=5.0, dive_seconds=5.0) -> ColumnGenerationResult
 
 - ``instance_or_compiled``: a :class:`~ressursbank.domain.curtois.CurtoisInstance` or its
   :class:`~.compile.Compiled` form.
-- ``deadline``: a ``time.monotonic()`` value; the call returns by then (plus the time of one pricing solve at
-  most), the last ``master_ip_seconds`` going to the restricted master IP.
+- ``deadline``: a ``time.monotonic()`` value; the call returns by then (give or take the building of the IP).
+  Column generation runs until ``deadline - dive_seconds - master_ip_seconds`` (or convergence), then a
+  price-and-fix dive (a heuristic that never touches the bound) until ``deadline - master_ip_seconds``, then
+  the restricted master IP (SCIP over all generated columns, hinted with the best roster) until ``deadline``.
+  Time left over by an early convergence goes to the dive and the IP, so pass a deadline you mean; the IP and
+  dive are skipped when a roster already meets ``lower_bound``.
 - ``workers``: threads that price employees in parallel (CP-SAT releases the GIL while it solves).
 - ``initial_rosters``: one dense assignment (``list[list[int]]``, ``OFF`` = -1) or several; their lawful rows
   seed the master and the best one hints the master IP, so the returned roster is never worse than it.
@@ -31,11 +35,12 @@ API::
 - ``converged``: exact pricing at the master's duals found no negative reduced cost (LP relaxation solved), or
   ``lower_bound`` already equals ``ceil(lp_value)`` so no further bound gain is possible.
 - ``iterations``: master LP solves; ``columns``: columns generated in total (initial ones included).
-- ``assignment``: the best lawful integer roster found by the restricted master IP over the generated columns
-  (or the best initial roster, if better); ``None`` when none was found. ``objective``: its published objective.
-- ``elapsed``: wall seconds; ``lp_seconds``: of which column generation (the rest is the master IP);
-  ``pricing_solves``: CP-SAT pricing calls; ``pricing_optimal``: whether the last
-  pricing round was solved to optimality for every employee.
+- ``assignment``: the best lawful integer roster of the dive, the restricted master IP over the generated
+  columns, the LP rounding, and the initial rosters; ``None`` when none was found. ``objective``: its
+  published objective (equal to the checker's).
+- ``elapsed``: wall seconds; ``lp_seconds``: of which column generation (the rest is the dive and the IP);
+  ``pricing_solves``: CP-SAT pricing calls; ``pricing_optimal``: whether the last pricing round was solved to
+  optimality for every employee.
 """
 
 from __future__ import annotations
