@@ -39,6 +39,12 @@ class CurtoisParams:
     many, the monolithic model runs on one LP-heavy worker beside our LNS (best bounds); above it, CP-SAT's own
     worker portfolio (LP worker + interleaved LNS) runs it, which found better rosters on instances 11 and 18
     (3871 vs 4277, 6825 vs 7847 at 60 s). ``lns_sub_time_limit``: seconds per LNS sub-problem.
+
+    ``colgen``: up to ``colgen_max_vars`` shift variables and ``colgen_max_days`` days (instances 4-10), column
+    generation (:mod:`.colgen`) runs first for up to ``colgen_share`` of the budget, in a thread beside our LNS:
+    its valid lower bound is posted on the full model and reported when better than CP-SAT's, its master-IP
+    roster seeds the hint when better, and the search stops as soon as a roster reaches the bound. On 11 and
+    12 it cost the roster more than its bound gave (12: 6037 vs 5005 at 60 s), so they go without.
     """
 
     time_limit: float = 60.0
@@ -51,7 +57,7 @@ class CurtoisParams:
     concurrent_lns_max_vars: int = 5_000
     baseline_max_terms: int = 3_000_000
     colgen: bool = True
-    colgen_max_vars: int = 20_000
+    colgen_max_vars: int = 5_000
     colgen_max_days: int = 28
     colgen_share: float = 0.5
 
@@ -225,9 +231,18 @@ def solve_curtois(
         phases.append("construct")
         report("construct", compiled.objective(best), None)
     lower_bound: int | None = None
-    if params.colgen and full and size <= params.colgen_max_vars and compiled.days <= params.colgen_max_days:
+    colgen = params.colgen and full and size <= params.colgen_max_vars and compiled.days <= params.colgen_max_days
+    if colgen:
         phases.append("colgen")
-        best, lower_bound = _column_generation(compiled, best, params, start=start, progress=progress)
+        best, lower_bound = _column_generation(
+            compiled,
+            best,
+            params,
+            start=start,
+            deadline=start + params.colgen_share * params.time_limit,
+            beside_lns=params.concurrent_lns,
+            progress=progress,
+        )
         report("colgen", None if best is None else compiled.objective(best), lower_bound)
         if best is not None and lower_bound is not None and compiled.objective(best) <= lower_bound:
             return _solution(compiled, "OPTIMAL", best, float(lower_bound), start, tuple(phases))
@@ -265,15 +280,15 @@ def _column_generation(
     params: CurtoisParams,
     *,
     start: float,
+    deadline: float,
+    beside_lns: bool,
     progress: ProgressCallback | None,
 ) -> tuple[Assignment | None, int | None]:
-    """Run column generation with its share of the budget; return the better roster and the proven bound.
+    """Run column generation until ``deadline``; return the better roster and the proven bound.
 
-    With two workers or more and a constructed roster, column generation runs in a thread on
-    ``workers - 1`` pricing threads while our LNS improves the roster on the other core, so the primal side
-    does not wait for the bound.
+    With ``beside_lns`` (two workers or more and a roster), column generation runs in a thread on
+    ``workers - 1`` pricing threads while our LNS improves the roster on the other core.
     """
-    deadline = start + params.colgen_share * params.time_limit
     outcome: list[ColumnGenerationResult] = []
 
     def run(workers: int) -> None:
@@ -290,7 +305,7 @@ def _column_generation(
         except Exception:  # the bound is an extra: a failure there must not cost the roster
             logger.exception("column generation failed; continuing without its bound")
 
-    if best is not None and params.workers >= 2 and params.concurrent_lns:
+    if beside_lns and best is not None and params.workers >= 2:
         thread = threading.Thread(target=run, args=(params.workers - 1,), daemon=True)
         thread.start()
         best, stats = improve(
