@@ -169,7 +169,8 @@ class _Nodes:
 
     def signature(self) -> bytes:
         """Equal for weeks whose flows differ at most in the people's figures."""
-        return b"".join(a.tobytes() for a in (self.need_class, self.critical, self.length, self.demand))
+        parts = (self.need_class, self.critical, self.length, self.demand, self.dearest_supplement)
+        return b"".join(a.tobytes() for a in parts)
 
 
 def _origin_to_pools(
