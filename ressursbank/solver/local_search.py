@@ -665,7 +665,10 @@ def improve_locally(
     global _SHARED
     started = time.perf_counter()
     stats: dict[str, float | int | str] = {}
-    split = _split_days(c) if processes > 1 else None
+    if deadline - started < 1.0:  # setting the search up alone takes about that long on Asker
+        return by_need, {"local_s": 0.0, "local_moves": 0}
+    # two processes pay off only when each has a few seconds after building its own state
+    split = _split_days(c) if processes > 1 and deadline - started > 8.0 else None
     totals = {"moves": 0, "evacuated": 0, "swaps": 0, "gain": 0}
     if split is not None:
         import multiprocessing
