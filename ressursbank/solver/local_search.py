@@ -174,6 +174,8 @@ class LocalSearch:
         flat += w.unwanted_shift * unwanted
         outside = self.u_sector[u] != self.sector[e]
         found = (flat, b, away, outside, self.unsocial_need[n], self.sunday[n], m, int(c.e_full[e, b]))
+        if len(self.shift_cache) >= 2_000_000:  # a few hundred MiB: start afresh rather than grow on large presets
+            self.shift_cache.clear()
         self.shift_cache[key] = found
         return found
 
