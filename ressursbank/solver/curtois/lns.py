@@ -46,6 +46,20 @@ class LnsStats:
     objective: int
 
 
+#: Above this horizon an employee neighbourhood frees a window of ``LONG_WINDOW`` days, not the whole horizon:
+#: a few year-long rows are a sub-problem CP-SAT does not even re-solve to its hint in a second (instance 24).
+LONG_HORIZON = 84
+LONG_WINDOW = 28
+
+
+def _horizon_part(days: int, around: int, rng: random.Random) -> range:
+    """Return the whole horizon, or on long horizons a window of ``LONG_WINDOW`` days containing ``around``."""
+    if days <= LONG_HORIZON:
+        return range(days)
+    start = min(max(0, around - rng.randrange(LONG_WINDOW)), days - LONG_WINDOW)
+    return range(start, start + LONG_WINDOW)
+
+
 def _penalised_cells(compiled: Compiled, assignment: Assignment) -> list[tuple[int, int, int, bool]]:
     """Return the cover cells that cost something: (penalty, day, shift, under-covered)."""
     count = [[0] * compiled.shifts for _ in range(compiled.days)]
@@ -87,12 +101,13 @@ def _neighbourhood(kind: _Kind, compiled: Compiled, rng: random.Random, best: As
             others = [e for e in range(n_e) if e not in chosen]
             chosen += rng.sample(others, min(len(others), count - len(chosen)))
             for e in chosen:
-                free[e] = range(n_d)
+                free[e] = _horizon_part(n_d, day, rng)
             return free
         kind = _Kind("employees", kind.size, kind.low, kind.high)
     if kind.name == "employees":
+        days = _horizon_part(n_d, rng.randrange(n_d), rng)
         for e in rng.sample(range(n_e), max(1, min(n_e, round(kind.size)))):
-            free[e] = range(n_d)
+            free[e] = days
     elif kind.name == "days":
         length = max(2, min(n_d, round(kind.size)))
         start = rng.randrange(0, n_d - length + 1)
