@@ -35,10 +35,12 @@ class CurtoisParams:
     """How to solve: wall-time budget, CP-SAT workers, seed, and the method.
 
     ``full_model_max_vars``: up to this many shift variables the engine solves the monolithic model, hinted
-    with the constructed roster; above it, construction + LNS only. ``concurrent_lns_max_vars``: up to this
-    many, the monolithic model runs on one LP-heavy worker beside our LNS (best bounds); above it, CP-SAT's own
-    worker portfolio (LP worker + interleaved LNS) runs it, which found better rosters on instances 11 and 18
-    (3871 vs 4277, 6825 vs 7847 at 60 s). ``lns_sub_time_limit``: seconds per LNS sub-problem.
+    with the constructed roster; above it, or above ``full_model_max_days`` days, construction + LNS only
+    (measured at 60 s: instance 20 36120 vs 49964 with the full model, 22 158927 vs 186417).
+    ``concurrent_lns_max_vars``: up to this many, the monolithic model runs on one LP-heavy worker beside our
+    LNS (best bounds); above it, CP-SAT's own worker portfolio (LP worker + interleaved LNS) runs it, which
+    found better rosters on instances 11 and 18 (3871 vs 4277, 6825 vs 7847 at 60 s).
+    ``lns_sub_time_limit``: seconds per LNS sub-problem.
 
     ``colgen``: up to ``colgen_max_vars`` shift variables and ``colgen_max_days`` days (instances 4-10), column
     generation (:mod:`.colgen`) runs first for up to ``colgen_share`` of the budget, in a thread beside our LNS:
@@ -52,6 +54,7 @@ class CurtoisParams:
     seed: int = 0
     method: Method = "engine"
     full_model_max_vars: int = 120_000
+    full_model_max_days: int = 84
     lns_sub_time_limit: float = 0.5
     concurrent_lns: bool = True
     concurrent_lns_max_vars: int = 5_000
@@ -218,7 +221,7 @@ def solve_curtois(
 
     phases: list[str] = []
     size = sum(len(cell) for row in compiled.allowed for cell in row)
-    full = size <= params.full_model_max_vars
+    full = size <= params.full_model_max_vars and compiled.days <= params.full_model_max_days
     # With a monolithic model the construction only seeds the hint, so it gets a small slice of the budget.
     build_share = 0.1 if full else 0.6
     best = construct(
