@@ -142,3 +142,20 @@ def test_engine_without_column_generation_still_solves() -> None:
     solution = solve_curtois(instance, CurtoisParams(time_limit=5.0, workers=2, seed=0, colgen=False))
     assert "colgen" not in solution.phases
     assert check_curtois(instance, solution.roster).feasible
+
+
+def test_cover_neighbourhood_frees_people_who_can_repair_a_costly_cell() -> None:
+    """The cover-residual neighbourhood frees employees allowed on an under-covered cell, over the horizon."""
+    from ressursbank.solver.curtois.lns import _horizon_part, _Kind, _neighbourhood, _penalised_cells
+
+    compiled = compile_instance(read_curtois(DATA / "Instance2.txt"))
+    empty = compiled.empty()
+    cells = _penalised_cells(compiled, empty)
+    assert cells and all(under for _, _, _, under in cells)  # nobody works: only under-cover costs
+    free = _neighbourhood(_Kind("cover", 3.0, 2.0, 14.0), compiled, random.Random(0), empty)
+    freed = [days for days in free if days]
+    assert len(freed) == 3
+    assert all(days == range(compiled.days) for days in freed)
+    window = _horizon_part(364, 200, random.Random(0))
+    assert len(window) == 28 and 200 in window
+    assert _horizon_part(28, 5, random.Random(0)) == range(28)
