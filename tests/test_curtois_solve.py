@@ -159,3 +159,24 @@ def test_cover_neighbourhood_frees_people_who_can_repair_a_costly_cell() -> None
     window = _horizon_part(364, 200, random.Random(0))
     assert len(window) == 28 and 200 in window
     assert _horizon_part(28, 5, random.Random(0)) == range(28)
+
+
+def test_a_proven_lower_bound_is_posted_and_ends_the_search_at_it() -> None:
+    """Given a valid lower bound (instance 1's optimum), the full model + LNS stop as soon as they reach it."""
+    from ressursbank.solver.curtois.search import _portfolio
+
+    compiled = compile_instance(read_curtois(DATA / "Instance1.txt"))
+    start = construct(compiled, deadline=time.monotonic() + 5, seed=0)
+    assert start is not None
+    began = time.monotonic()
+    status, best, bound = _portfolio(
+        compiled,
+        start,
+        CurtoisParams(time_limit=60.0, workers=2, seed=0),
+        deadline=began + 60.0,
+        start=began,
+        progress=None,
+        lower_bound=OPTIMUM[1],
+    )
+    assert best is not None
+    assert (status, compiled.objective(best), bound) == ("OPTIMAL", OPTIMUM[1], OPTIMUM[1])
