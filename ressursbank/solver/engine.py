@@ -70,9 +70,9 @@ def repair(
 
 
 class _BoundJob:
-    """The lower bound computed in a forked process (the compiled problem is inherited, not pickled): first the
-    headcount and priced bounds with the coverage upper bounds, then the flow of whole shifts, which may still run
-    during the improvement (it can take minutes on the Oslo-like preset)."""
+    """The lower bound computed in two forked processes (the compiled problem is inherited, not pickled): the
+    headcount and priced bounds with the coverage upper bounds in one, the flow of whole shifts in the other, which
+    may still run during the improvement (both can take minutes on the Oslo-like preset)."""
 
     def __init__(self, c: Compiled) -> None:
         import multiprocessing
@@ -81,12 +81,16 @@ class _BoundJob:
         _BOUND_INPUT = c
         self.pool = multiprocessing.get_context("fork").Pool(1)
         self.async_result = self.pool.apply_async(_bound_in_child)
-        self.shift_result = self.pool.apply_async(_shift_bound_in_child)
+        self.shift_pool = multiprocessing.get_context("fork").Pool(1)
+        self.shift_result = self.shift_pool.apply_async(_shift_bound_in_child)
         _BOUND_INPUT = None
 
     def get(self) -> tuple[int, int, int, float]:
-        value: tuple[int, int, int, float] = self.async_result.get()
-        return value
+        try:
+            value: tuple[int, int, int, float] = self.async_result.get()
+            return value
+        finally:
+            self.pool.terminate()
 
     def shift(self, wait_s: float) -> tuple[int, float] | None:
         """The whole-shift bound and its CPU seconds, waiting at most ``wait_s``; ``None`` if not done by then."""
@@ -98,7 +102,7 @@ class _BoundJob:
         except multiprocessing.TimeoutError:
             return None
         finally:
-            self.pool.terminate()
+            self.shift_pool.terminate()
 
 
 _BOUND_INPUT: Compiled | None = None
