@@ -289,10 +289,15 @@ async def _warm(base: str, hr_token: str, page_session: dict[str, str], workers:
     hr = {"Authorization": f"Bearer {hr_token}"}
     async with httpx.AsyncClient(base_url=base, timeout=120, cookies=page_session) as c:
         for _ in range(3):  # concurrent bursts, so every worker process gets some
+            # return_exceptions: uvicorn's supervisor may restart a worker that was too busy building its snapshot
+            # to answer the health ping; the next burst warms the new one.
             await asyncio.gather(
                 *(c.get(path, headers=hr) for path in WARM_API * workers),
                 *(c.get(path) for path in WARM_PAGES * workers),
+                return_exceptions=True,
             )
+        for path in WARM_API:  # and a last round that must succeed
+            (await c.get(path, headers=hr)).raise_for_status()
 
 
 async def _run(
