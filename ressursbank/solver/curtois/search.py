@@ -15,7 +15,7 @@ from ressursbank.domain.curtois import CurtoisInstance
 from ressursbank.solver.curtois.colgen import ColumnGenerationResult, column_generation
 from ressursbank.solver.curtois.compile import Assignment, Compiled, compile_instance
 from ressursbank.solver.curtois.construct import construct
-from ressursbank.solver.curtois.lns import improve
+from ressursbank.solver.curtois.lns import LnsStats, improve
 from ressursbank.solver.curtois.model import CurtoisModel, Formulation
 from ressursbank.solver.curtois.objective import add_lower_bound, add_objective
 from ressursbank.solver.curtois.presets import apply_preset
@@ -311,20 +311,7 @@ def _column_generation(
     if beside_lns and best is not None and params.workers >= 2:
         thread = threading.Thread(target=run, args=(params.workers - 1,), daemon=True)
         thread.start()
-        best, stats = improve(
-            compiled,
-            best,
-            deadline=deadline,
-            workers=1,
-            seed=params.seed,
-            sub_time_limit=params.lns_sub_time_limit,
-            on_improvement=(
-                None
-                if progress is None
-                else lambda value: progress(Progress("lns", value, None, time.monotonic() - start))
-            ),
-            stop=lambda: not thread.is_alive(),
-        )
+        best, stats = _lns_beside(compiled, best, params, thread, start=start, deadline=deadline, progress=progress)
         logger.info("lns beside colgen: %d iterations, %d improvements", stats.iterations, stats.improvements)
         thread.join()
     else:
@@ -390,20 +377,15 @@ def _portfolio(
     thread = threading.Thread(target=lambda: outcome.append(solver.solve(m.model, keeper)), daemon=True)
     thread.start()
     if lns and best is not None:
-        best, stats = improve(
+        best, stats = _lns_beside(
             compiled,
             best,
+            params,
+            thread,
+            start=start,
             deadline=deadline,
-            workers=1,
-            seed=params.seed,
-            sub_time_limit=params.lns_sub_time_limit,
-            on_improvement=(
-                None
-                if progress is None
-                else lambda value: progress(Progress("lns", value, None, time.monotonic() - start))
-            ),
+            progress=progress,
             incoming=keeper.take,
-            stop=lambda: not thread.is_alive(),
             target=lower_bound,
         )
         logger.info("lns: %d iterations, %d improvements", stats.iterations, stats.improvements)
@@ -448,4 +430,33 @@ def _solution(
         time.monotonic() - start,
         compiled.to_roster(assignment),
         phases,
+    )
+
+
+def _lns_beside(
+    compiled: Compiled,
+    best: Assignment,
+    params: CurtoisParams,
+    thread: threading.Thread,
+    *,
+    start: float,
+    deadline: float,
+    progress: ProgressCallback | None,
+    incoming: Callable[[], tuple[int, Assignment] | None] | None = None,
+    target: int | None = None,
+) -> tuple[Assignment, LnsStats]:
+    """Our LNS on one core while ``thread`` (column generation or the full model) works; stops when it ends."""
+    return improve(
+        compiled,
+        best,
+        deadline=deadline,
+        workers=1,
+        seed=params.seed,
+        sub_time_limit=params.lns_sub_time_limit,
+        on_improvement=(
+            None if progress is None else lambda value: progress(Progress("lns", value, None, time.monotonic() - start))
+        ),
+        incoming=incoming,
+        stop=lambda: not thread.is_alive(),
+        target=target,
     )
