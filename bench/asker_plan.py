@@ -9,14 +9,19 @@ per run. Usage: ``python bench/asker_plan.py [--budget 60] [--presets asker,oslo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
+import os
 import resource
+import signal
 import time
 from typing import Any
 
 
 def one_run(preset: str, mode: str, budget: float, queue: Any) -> None:
+    # a process group of its own, so a run killed at 3x the budget takes its forked workers with it
+    os.setpgid(0, 0)
     from ressursbank.checker import check_plan
     from ressursbank.demo import demo_scenarios, generate_organisation
     from ressursbank.domain.problem import build_problem
@@ -85,9 +90,16 @@ def main() -> None:
             queue: Any = mp.Queue()
             proc = mp.Process(target=one_run, args=(preset, mode, args.budget, queue))
             proc.start()
-            proc.join(timeout=args.budget * 3 + 120)
+            try:
+                proc.join(timeout=args.budget * 3 + 120)
+            except KeyboardInterrupt:
+                # the run has its own process group, which Ctrl-C does not reach: stop it and its workers
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise
             if proc.is_alive():
-                proc.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.join()
                 rows.append({"preset": preset, "mode": mode, "wall_s": "killed (3x budget)"})
             elif queue.empty():
                 rows.append({"preset": preset, "mode": mode, "wall_s": f"failed (exit {proc.exitcode})"})
