@@ -8,7 +8,15 @@ people: for each of their shifts in an overloaded week (or on a Sunday that make
 - a *transfer*: the shift goes to another lawful person, chosen by the exact marginal objective of taking it
   (the same vector formula as the construction), and
 - an *ejection chain*: the shift goes to a person whose own week then overflows, who hands one of their other
-  shifts of that week to a third person with room.
+  shifts of that week to a third person with room,
+- a *swap* with someone's shorter shift of that week, or, for a Sunday that makes a pair, with a weekday shift of
+  someone for whom that Sunday makes no pair, and
+- a *replacement*: the shift goes to a person with room who is busy that day, whose shift of that day goes on to a
+  third person (on Asker most people with contract hours to spare are absent or busy on the day in question).
+
+People lent out for a few shifts are *brought home*: each away shift goes to someone with room or is exchanged
+with a colleague from the same home unit who is lent out already, for one of their shifts at home (a moved person
+is charged once, so lending is consolidated on fewer people).
 
 Every move is checked against every hard rule for the person who receives a shift (giving a shift away cannot
 break a hard rule the engine enforces), and its gain is the exact objective delta of the people involved
@@ -18,7 +26,7 @@ break a hard rule the engine enforces), and its gain is the exact objective delt
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -70,9 +78,18 @@ class LocalSearch:
         self.day_start = np.full((c.n_employees, n_days), -1, dtype=np.int64)
         self.day_end = np.full((c.n_employees, n_days), -1, dtype=np.int64)
         self.objective = np.zeros(c.n_employees, dtype=np.int64)
-        self.home_critical = critical_by_unit(c)
+        # a unit's critical needs by start day: two shifts overlap only if their start days are at most
+        # ``1 + longest // day`` apart, so ``lawful`` looks at a few lists, not at all weeks
+        self.home_critical: dict[tuple[int, int], list[int]] = {}
+        longest = int((c.n_end - c.n_start).max()) if c.n_needs else 0
+        self.overlap_days = range(-1 - longest // 1440, 2 + longest // 1440)
+        for unit, needs in critical_by_unit(c).items():
+            for m in needs:
+                self.home_critical.setdefault((unit, int(c.n_day[m])), []).append(m)
         # plain Python copies of the compiled arrays: scalar reads from numpy are slow in the inner loops
         self.n_needs = c.n_needs
+        self.count = c.n_count.tolist()
+        self.need_class = c.n_class.tolist()
         self.minutes = c.n_minutes.tolist()
         self.unit = c.n_unit.tolist()
         self.week = c.n_week.tolist()
@@ -107,7 +124,7 @@ class LocalSearch:
         self.no_new_overtime = False
         # a move in a unit's week counts up its version; a failed try is not repeated while the version holds
         self.version = np.zeros((len(c.unit_ids), c.weeks), dtype=np.int64)
-        self.failed: dict[tuple[int, int, bool], int] = {}
+        self.failed: dict[tuple[int, int, int], int] = {}
         free = self.g.position_free | (self.g.position_cost == 0)
         self.limit = np.where(free[:, None], c.e_full, np.minimum(c.e_contract, c.e_full))
         #: people tried as the middle of an ejection chain per shift
@@ -122,27 +139,39 @@ class LocalSearch:
         """Recompute employee ``e``'s state vectors from their shift list."""
         c, g = self.c, self.g
         needs = self.shifts[e]
-        g.week_minutes[e] = 0
-        g.unsocial[e] = 0
-        g.moved[e] = False
-        g.outside[e] = False
-        g.sunday_worked[e] = False
+        week_minutes = [0] * c.weeks
+        sundays = [False] * g.sunday_worked.shape[1]
+        day_start: dict[int, int] = {}
+        day_end: dict[int, int] = {}
+        unsocial = 0
+        moved = outside = False
+        home, sector = self.home[e], self.sector[e]
+        for n in needs:  # plain Python: scalar reads from numpy are slow
+            u, d = self.unit[n], self.day[n] + 1
+            week_minutes[self.week[n]] += self.minutes[n]
+            unsocial += self.unsocial_need[n]
+            moved |= u != home
+            outside |= self.u_sector[u] != sector
+            if self.sunday[n] >= 0:
+                sundays[self.sunday[n]] = True
+            if d not in day_start:
+                day_start[d] = self.start[n]
+            day_end[d] = max(day_end.get(d, -1), self.end[n])
+        g.week_minutes[e] = week_minutes
+        g.unsocial[e] = unsocial
+        g.moved[e] = moved
+        g.outside[e] = outside
+        g.sunday_worked[e] = sundays
         self.day_start[e] = -1
         self.day_end[e] = -1
-        home = int(c.e_home[e])
-        for n in needs:
-            u, d = int(c.n_unit[n]), int(c.n_day[n]) + 1
-            g.week_minutes[e, int(c.n_week[n])] += int(c.n_minutes[n])
-            g.unsocial[e] += int(c.n_unsocial[n])
-            g.moved[e] |= u != home
-            g.outside[e] |= bool(c.u_sector[u] != c.e_sector[e])
-            if c.n_sunday[n] >= 0:
-                g.sunday_worked[e, int(c.n_sunday[n])] = True
-            if self.day_start[e, d] < 0:
-                self.day_start[e, d] = int(c.n_start[n])
-            self.day_end[e, d] = max(int(self.day_end[e, d]), int(c.n_end[n]))
-        g.overtime[e] = np.maximum(0, g.week_minutes[e] - c.e_full[e])
-        g.overtime_total[e] = int(g.overtime[e].sum())
+        if day_start:
+            days = list(day_start)
+            self.day_start[e, days] = [day_start[d] for d in days]
+            self.day_end[e, days] = [day_end[d] for d in days]
+        full = self.full[e]
+        overtime = [max(0, week_minutes[b] - full[b]) for b in range(c.weeks)]
+        g.overtime[e] = overtime
+        g.overtime_total[e] = sum(overtime)
         self.objective[e] = self.person_objective(e, needs)
 
     def _shift(self, e: int, n: int) -> tuple[int, int, bool, bool, bool, int, int, int]:
@@ -247,7 +276,7 @@ class LocalSearch:
     def lawful(self, e: int, n: int, base: Sequence[int] | None = None) -> bool:
         """May ``e`` take need ``n`` on top of their shifts (or of ``base``) under every hard rule the engine keeps?"""
         c = self.c
-        if e in self.by_need[n] or not c.class_mask[int(c.n_class[n]), e] or e in self._absent(n):
+        if e in self.by_need[n] or not c.class_mask[self.need_class[n], e] or e in self._absent(n):
             return False
         p = self.params_of[e]
         own = self.shifts[e] if base is None else base
@@ -294,20 +323,22 @@ class LocalSearch:
                 intervals.append((s, t))
                 if _longest_off(intervals, lo, hi) < min(p.weekly_rest, hi - lo):
                     return False
-        sunday = int(c.n_sunday[n])
+        sunday = self.sunday[n]
         if p.sunday_hard and sunday >= 0:
-            worked = {int(c.n_sunday[m]) for m in own}
+            worked = {self.sunday[m] for m in own}
             if sunday - 1 in worked or sunday + 1 in worked:
                 return False
         if p.cohort_days > 0:
             block = d // p.cohort_days
             if any(int(c.n_day[m]) // p.cohort_days == block and c.n_unit[m] != c.n_unit[n] for m in own):
                 return False
-        home = int(c.e_home[e])
-        if p.home_critical_first and int(c.n_unit[n]) != home:
-            for m in self.home_critical.get(home, ()):
-                if len(self.by_need[m]) < int(c.n_count[m]) and mostly_overlaps(c, n, m) and c.is_eligible(e, m):
-                    return False
+        home = self.home[e]
+        if p.home_critical_first and self.unit[n] != home:
+            count = self.count
+            for offset in self.overlap_days:
+                for m in self.home_critical.get((home, d + offset), ()):
+                    if len(self.by_need[m]) < count[m] and mostly_overlaps(c, n, m) and c.is_eligible(e, m):
+                        return False
         return True
 
     def _absent(self, n: int) -> frozenset[int]:
@@ -457,6 +488,66 @@ class LocalSearch:
                 break
         return 0
 
+    def try_replace(self, giver: int, n: int, width: int) -> int:
+        """``n`` goes to someone who works another shift ``m`` that day and has room for ``n`` once ``m`` is gone,
+        and ``m`` goes on to a third person with room: an ejection chain within one day.
+
+        People with contract hours to spare are mostly busy on the very day of an extra-hours shift (on Asker, 2,134
+        of 2,140 such shifts had an eligible person with room that week, 110 one free that day); this reaches them
+        through whoever can take their shift of that day. ``width`` people are tried as the middle of the chain.
+        """
+        if (giver, n) in self.pins or not self.movable[n]:
+            return 0
+        release = int(self.objective[giver]) - self.person_objective(giver, self._without(giver, n))
+        release -= self._change_cost(giver, n, adding=False)
+        if release <= 0:
+            return 0
+        b, d, col = self.week[n], self.day[n], self.day[n] + 1
+        idx = self.members[self.need_class[n]]
+        starts = self.day_start[idx, col]
+        # busy that day, and room for n in place of the day's work (its span is at least its minutes)
+        ok = starts >= 0
+        ok &= self.g.week_minutes[idx, b] - (self.day_end[idx, col] - starts) + self.minutes[n] <= self.limit[idx, b]
+        idx = idx[ok]
+        skip = [*self.by_need[n], giver]
+        flag = self.g.flag
+        flag[skip] = True
+        idx = idx[~flag[idx]]
+        flag[skip] = False
+        if len(idx) == 0:
+            return 0
+        idx = idx[np.argsort(self.g.marginal(n, idx), kind="stable")]
+        tried = 0
+        for middle in idx.tolist():
+            if tried >= width:
+                break
+            for m in self.shifts[middle]:
+                if self.day[m] != d or (middle, m) in self.pins or not self.movable[m]:
+                    continue
+                base = self._without(middle, m)
+                if not self.lawful(middle, n, base):
+                    continue
+                tried += 1
+                after = self.person_objective(middle, sorted([*base, n], key=lambda k: (self.start[k], k)))
+                budget = release - (after - int(self.objective[middle]))
+                budget -= self._change_cost(middle, n, adding=True) + self._change_cost(middle, m, adding=False)
+                if budget <= 0:
+                    continue
+                people, cost = self.takers(m, exclude=(middle, giver), room_only=True)
+                for third, marginal in zip(people[:100].tolist(), cost[:100].tolist(), strict=True):
+                    if marginal >= budget:
+                        break
+                    if not self.lawful(third, m):
+                        continue
+                    gain = budget - (self.person_objective(third, self._with(third, m)) - int(self.objective[third]))
+                    gain -= self._change_cost(third, m, adding=True)
+                    if gain > 0:
+                        self._move(n, giver, middle)
+                        self._move(m, middle, third)
+                        return gain
+                    break
+        return 0
+
     def try_swap(self, giver: int, n: int, width: int) -> int:
         """``giver`` and another person exchange ``n`` for one of the other's shifts in the same week.
 
@@ -470,6 +561,18 @@ class LocalSearch:
         sunday = int(c.n_sunday[n]) >= 0
         giver_without = self._without(giver, n)
         people, _ = self.takers(n, exclude=(giver,))
+        k = int(c.n_sunday[n])
+        worked = self.g.sunday_worked
+        if sunday and (worked[giver, max(0, k - 1) : k + 2].sum() > 1) and self.g.sunday_cost[giver] > 0:
+            # a Sunday that makes a pair: only people for whom it makes none, and more of them (most have no room
+            # for it and must give a weekday shift back)
+            lone = np.ones(len(people), dtype=np.bool_)
+            if k > 0:
+                lone &= ~worked[people, k - 1]
+            if k + 1 < worked.shape[1]:
+                lone &= ~worked[people, k + 1]
+            people = people[lone]
+            width *= 3
         tried = 0
         for other in people.tolist():
             if tried >= width:
@@ -532,6 +635,78 @@ class LocalSearch:
         assert int(self.objective[e]) == before
         return 0
 
+    def try_bring_home(self, e: int, most: int, width: int = 8) -> int:
+        """Take all of ``e``'s (at most ``most``) shifts away from home off them, so ``e`` is not moved at all.
+
+        Each away shift goes to the cheapest lawful person with room or, failing that, is exchanged with a colleague
+        from ``e``'s home unit who is lent out already (or with someone whose home it is) for one of their shifts
+        at that home in the same week: lending is consolidated on fewer people (a moved person is charged once).
+        The whole move is kept only when the exact objective of everyone involved falls; otherwise it is undone.
+        """
+        home = self.home[e]
+        away = [n for n in self.shifts[e] if self.unit[n] != home]
+        if not away or len(away) > most or any((e, n) in self.pins or not self.movable[n] for n in away):
+            return 0
+        before: dict[int, int] = {e: int(self.objective[e])}
+        done: list[tuple[int, int, int]] = []  # (need, from, to), in order
+        changes = 0
+
+        def move(n: int, giver: int, taker: int) -> None:
+            nonlocal changes
+            before.setdefault(taker, int(self.objective[taker]))
+            before.setdefault(giver, int(self.objective[giver]))
+            changes += self._change_cost(giver, n, adding=False) + self._change_cost(taker, n, adding=True)
+            self._move(n, giver, taker)
+            done.append((n, giver, taker))
+
+        for n in away:
+            if self._hand_over(e, n, move) or self._exchange_home(e, n, width, move):
+                continue
+            break
+        else:
+            gain = sum(before.values()) - sum(int(self.objective[p]) for p in before) - changes
+            if gain > 0:
+                return gain
+        for n, giver, taker in reversed(done):  # undo
+            self._move(n, taker, giver)
+        return 0
+
+    def _hand_over(self, e: int, n: int, move: Callable[[int, int, int], None]) -> bool:
+        """Give ``n`` to the cheapest lawful person with room (among the 50 cheapest by marginal)."""
+        people, _ = self.takers(n, exclude=(e,), room_only=True)
+        for taker in people[:50].tolist():
+            if self.lawful(taker, n):
+                move(n, e, taker)
+                return True
+        return False
+
+    def _exchange_home(self, e: int, n: int, width: int, move: Callable[[int, int, int], None]) -> bool:
+        """Exchange ``e``'s away shift ``n`` for a shift at ``e``'s home of someone lent out already (or at home
+        where ``n`` is), in the same week."""
+        c, g = self.c, self.g
+        home, b = self.home[e], self.week[n]
+        people, _ = self.takers(n, exclude=(e,))
+        if len(people) == 0:
+            return False
+        homes = c.e_home[people]
+        people = people[((homes == home) & g.moved[people]) | (homes == self.unit[n])]
+        without_n = self._without(e, n)
+        tried = 0
+        for other in people.tolist():
+            if tried >= width:
+                break
+            tried += 1
+            for m in self.shifts[other]:
+                if self.week[m] != b or self.unit[m] != home or (other, m) in self.pins or not self.movable[m]:
+                    continue
+                if not c.class_mask[self.need_class[m], e] or e in self._absent(m):
+                    continue
+                if self.lawful(e, m, without_n) and self.lawful(other, n, self._without(other, m)):
+                    move(n, e, other)
+                    move(m, other, e)
+                    return True
+        return False
+
     def moved_people(self, most: int) -> list[int]:
         """People working away from home in at most ``most`` shifts, fewest first."""
         c = self.c
@@ -578,7 +753,7 @@ def _search(
     """The passes of :func:`improve_locally` on one search state."""
     c = search.c
     started = time.perf_counter()
-    moves = evacuated = swapped = gained = 0
+    moves = evacuated = swapped = replaced = gained = 0
     rounds_done: list[float] = []
     for round_index in range(rounds):
         # plain transfers first (cheap); chains and swaps once they are used up
@@ -590,7 +765,7 @@ def _search(
             for n in search.shifts_to_try(e):
                 if n not in search.shifts[e]:
                     continue
-                key = (e, n, with_chains)
+                key = (e, n, min(round_index, 2))
                 version = int(search.version[int(c.n_unit[n]), int(c.n_week[n])])
                 if search.failed.get(key) == version:
                     continue
@@ -598,6 +773,9 @@ def _search(
                 if gain <= 0 and with_chains and swap_width > 0:
                     gain = search.try_swap(e, n, swap_width)
                     swapped += gain > 0
+                if gain <= 0 and round_index > 1 and swap_width > 0:  # dearer and rarer: once the others are done
+                    gain = search.try_replace(e, n, swap_width)
+                    replaced += gain > 0
                 if gain <= 0:
                     search.failed[key] = version
                 if gain > 0:
@@ -606,7 +784,7 @@ def _search(
         for e in search.moved_people(evacuate):
             if time.perf_counter() > deadline:
                 break
-            gain = search.try_evacuate(e, evacuate)
+            gain = search.try_bring_home(e, evacuate)
             if gain > 0:
                 evacuated += 1
                 round_gain += gain
@@ -614,21 +792,32 @@ def _search(
         rounds_done.append(round(time.perf_counter() - started, 1))
         if (round_gain == 0 and with_chains == chains) or time.perf_counter() > deadline:
             break
-    return {"moves": moves, "evacuated": evacuated, "swaps": swapped, "gain": gained, "rounds": rounds_done}
+    return {
+        "moves": moves,
+        "evacuated": evacuated,
+        "swaps": swapped,
+        "replaced": replaced,
+        "gain": gained,
+        "rounds": rounds_done,
+    }
 
 
 _SHARED: tuple[Compiled, list[list[int]], set[tuple[int, int]], set[tuple[int, int]] | None] | None = None
 
 
-def _half(task: tuple[int, int, float, int, bool, int]) -> tuple[dict[int, list[int]], dict[str, int | list[float]]]:
+HalfTask = tuple[int, int, float, int, bool, int, int]
+
+
+def _half(task: HalfTask) -> tuple[dict[int, list[int]], dict[str, int | list[float]]]:
     """One process's share of a split search: only needs starting on days ``first``..``last`` may change."""
-    first, last, deadline, rounds, chains, swap_width = task
+    first, last, deadline, rounds, chains, swap_width, evacuate = task
     assert _SHARED is not None
     c, by_need, pins, hint = _SHARED
     search = LocalSearch(c, by_need, pins=pins, hint=hint)
     search.movable = [first <= d <= last for d in c.n_day.tolist()]
     search.no_new_overtime = True
-    found = _search(search, deadline, rounds, chains, 0, swap_width)
+    # bringing a lent person home needs all their away shifts in this half (``movable``)
+    found = _search(search, deadline, rounds, chains, evacuate, swap_width)
     changed = {n: search.by_need[n] for n in range(c.n_needs) if search.movable[n]}
     return changed, found
 
@@ -651,7 +840,7 @@ def improve_locally(
     deadline: float,
     rounds: int = 3,
     chains: bool = True,
-    evacuate: int = 3,
+    evacuate: int = 8,
     swap_width: int = 4,
     processes: int = 1,
     parallel_share: float = 0.6,
@@ -671,7 +860,7 @@ def improve_locally(
         return by_need, {"local_s": 0.0, "local_moves": 0}
     # two processes pay off only when each has a few seconds after building its own state
     split = _split_days(c) if processes > 1 and deadline - started > 8.0 else None
-    totals = {"moves": 0, "evacuated": 0, "swaps": 0, "gain": 0}
+    totals = {"moves": 0, "evacuated": 0, "swaps": 0, "replaced": 0, "gain": 0}
     if split is not None:
         import multiprocessing
 
@@ -680,7 +869,7 @@ def improve_locally(
         _SHARED = (c, by_need, pins, hint)
         pool = multiprocessing.get_context("fork").Pool(2)
         try:
-            tasks = [(first, last, halfway, rounds, chains, swap_width) for first, last in split]
+            tasks = [(first, last, halfway, rounds, chains, swap_width, evacuate) for first, last in split]
             results = pool.map(_half, tasks)
         finally:
             pool.terminate()
@@ -710,6 +899,7 @@ def improve_locally(
             "local_moves": totals["moves"],
             "local_evacuated": totals["evacuated"],
             "local_swaps": totals["swaps"],
+            "local_replaced": totals["replaced"],
             "local_gain": totals["gain"],
             "local_s": round(time.perf_counter() - started, 3),
             "local_rounds": " ".join(map(str, found["rounds"])),  # type: ignore[arg-type]

@@ -1,0 +1,96 @@
+"""The local search's repair moves, each on a small named instance where it is the move that helps: the exact gain
+equals the objective's fall, the independent checker finds no hard violation and the same objective."""
+
+from __future__ import annotations
+
+from ressursbank.checker import check_plan
+from ressursbank.domain.problem import Problem
+from ressursbank.solver.compile import Compiled, compile_problem
+from ressursbank.solver.engine import to_plan
+from ressursbank.solver.local_search import LocalSearch
+from ressursbank.solver.objective import evaluate
+from tests.helpers_engine import HEALTH, employee, need, problem
+
+AIDE = "aut.helsefagarbeider"  # nurses hold it implicitly; an aide holds only it
+
+
+def _search(p: Problem, pairs: dict[str, list[str]]) -> tuple[Compiled, LocalSearch, int]:
+    c = compile_problem(p)
+    by_need: list[list[int]] = [[] for _ in range(c.n_needs)]
+    for need_id, people in pairs.items():
+        by_need[c.need_index[need_id]] = [c.employee_index[e] for e in people]
+    before = sum(evaluate(c, by_need).values())
+    return c, LocalSearch(c, by_need, pins=set(), hint=None), before
+
+
+def _who(c: Compiled, search: LocalSearch, need_id: str) -> list[str]:
+    return sorted(c.employees[e].id for e in search.by_need[c.need_index[need_id]])
+
+
+def _assert_exact(p: Problem, c: Compiled, search: LocalSearch, before: int, gain: int) -> dict[str, int]:
+    terms = evaluate(c, search.by_need)
+    report = check_plan(p, to_plan(c, search.by_need), weights=c.weights)
+    assert not report.hard_violations
+    assert report.objective == sum(terms.values()) == before - gain
+    return terms
+
+
+def test_replace_reaches_a_person_busy_that_day() -> None:
+    """Nurse a works three day shifts on a 50 % position; nurse b has room but works the aide shift y on day 2.
+    b takes a's nurse shift x in place of y, and aide c (who may not take x) takes y: a's extra hours are gone."""
+    people = [
+        employee("a", position_pct=50),
+        employee("b", position_pct=50),
+        employee("c", codes=(AIDE, HEALTH), position_pct=50),
+    ]
+    needs = [need("d0", 0), need("d1", 1), need("x", 2), need("y", 2, codes=(AIDE,))]
+    p = problem(people, needs)
+    c, search, before = _search(p, {"d0": ["a"], "d1": ["a"], "x": ["a"], "y": ["b"]})
+    a, x = c.employee_index["a"], c.need_index["x"]
+    assert not search.lawful(c.employee_index["b"], x)  # busy that day: no plain transfer
+    gain = search.try_replace(a, x, width=4)
+    assert gain > 0
+    assert (_who(c, search, "x"), _who(c, search, "y")) == (["b"], ["c"])
+    terms = _assert_exact(p, c, search, before, gain)
+    assert terms["warnings"] == 0
+
+
+def test_sunday_swap_breaks_a_pair() -> None:
+    """a works two Sundays in a row; b, at the same unit with no room left, works weekdays. They exchange a's first
+    Sunday for one of b's weekday shifts of that week, so nobody works two Sundays in a row."""
+    people = [employee(e, position_pct=40, norm=40.0) for e in "ab"]  # 960 minutes a week: two day shifts
+    needs = [need("sun1", 6), need("sun2", 13), need("w2", 2), need("w3", 3), need("w9", 9), need("w10", 10)]
+    p = problem(people, needs, days=14)
+    plan = {"sun1": ["a"], "sun2": ["a"], "w9": ["a"], "w2": ["b"], "w3": ["b"], "w10": ["b"]}
+    c, search, before = _search(p, plan)
+    start = evaluate(c, search.by_need)
+    assert start["warnings"] > 0  # the Sunday pair
+    gain = search.try_swap(c.employee_index["a"], c.need_index["sun1"], width=4)
+    assert gain > 0
+    assert _who(c, search, "sun1") == ["b"]
+    terms = _assert_exact(p, c, search, before, gain)
+    assert terms["warnings"] == 0
+
+
+def test_bring_home_exchanges_with_a_colleague_lent_already() -> None:
+    """a is lent to the clinic for one shift; colleague b is lent there anyway. Nobody has room for a plain
+    transfer, so b takes a's clinic shift and a takes b's shift at home: one person fewer is moved."""
+    people = [employee(e, position_pct=40, norm=40.0) for e in "ab"]
+    needs = [need("h1", 1, unit="host"), need("h3", 3, unit="host"), need("m2", 2), need("m4", 4)]
+    p = problem(people, needs)
+    c, search, before = _search(p, {"h1": ["a"], "m4": ["a"], "h3": ["b"], "m2": ["b"]})
+    assert evaluate(c, search.by_need)["moved"] == 2 * c.weights.moved_person
+    gain = search.try_bring_home(c.employee_index["a"], most=8)
+    assert gain > 0
+    assert (_who(c, search, "h1"), _who(c, search, "m2")) == (["b"], ["a"])
+    terms = _assert_exact(p, c, search, before, gain)
+    assert terms["moved"] == c.weights.moved_person
+
+
+def test_bring_home_undoes_what_does_not_pay() -> None:
+    """Nobody else may take a's clinic shift (it needs a nurse, b is an aide): the move changes nothing."""
+    p = problem([employee("a"), employee("b", codes=(AIDE, HEALTH))], [need("h1", 1, unit="host"), need("m2", 2)])
+    c, search, before = _search(p, {"h1": ["a"], "m2": ["b"]})
+    assert search.try_bring_home(c.employee_index["a"], most=8) == 0
+    assert (_who(c, search, "h1"), _who(c, search, "m2")) == (["a"], ["b"])
+    assert sum(evaluate(c, search.by_need).values()) == before
