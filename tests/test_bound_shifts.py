@@ -202,3 +202,25 @@ def test_two_equal_weeks_share_one_flow_and_stay_valid() -> None:
     result = _optimal(p)
     assert result.terms["warnings"] > 0
     assert 0 < bound <= result.objective
+
+
+def test_rare_short_shift_does_not_thin_the_move_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twenty day places (8 h) and one evening place (7.5 h) at the host: counting the week's free shifts in the
+    rare evening length would let a full-timer fit five, so the move would be spread over five shifts although the
+    one moved person works at most four of the day shifts within full time. Counting in the common length charges
+    a larger share per away shift; the bound rises and stays at most the proven optimum."""
+    import ressursbank.solver.bound_shifts as shifts_module
+
+    people = [employee(f"h{i}", home="host") for i in range(4)] + [employee("a")]
+    needs = [need(f"d{d}", d, unit="host", count=4) for d in range(5)]
+    needs.append(need("e", 5, "evening", unit="host"))
+    p = problem(people, needs)
+    c = compile_problem(p)
+    counted_in_common_length = shift_flow_bound(c)
+    monkeypatch.setattr(shifts_module, "RARE_LENGTH_SHARE", 10**9)  # no length is rare: the shortest counts
+    counted_in_shortest = shift_flow_bound(c)
+    assert counted_in_common_length is not None and counted_in_shortest is not None
+    assert counted_in_common_length > counted_in_shortest
+    result = _optimal(p)
+    assert result.terms["moved"] == ObjectiveWeights().moved_person
+    assert counted_in_common_length <= result.objective

@@ -33,6 +33,8 @@ from ressursbank.solver.compile import BIG, Compiled
 IntArray = npt.NDArray[np.int64]
 #: At most this many host clusters price away shifts (exact travel when there are no more units than this).
 HOST_CLUSTERS = 100
+#: Shift lengths held by fewer than one place in this many of a week do not set how many free shifts fit.
+RARE_LENGTH_SHARE = 20
 
 
 def eligibility_profiles(class_mask: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.bool_], IntArray]:
@@ -137,16 +139,29 @@ class _Week:
         self.shortest = shortest
         self.free_slots = np.zeros(c.n_employees, dtype=np.int64)
 
-    def set_free_slots(self, position_rate: IntArray) -> None:
-        """Slots a shift of the shortest length fills at no extra-hours cost (the move share goes on these)."""
+    def set_free_slots(self, position_rate: IntArray, common_shortest: int = 0) -> None:
+        """The slots the move share goes on: as many shifts of the shortest length the person may fill as fit at
+        no extra-hours cost, counting rare short lengths as ``common_shortest`` (the week's shortest length that is
+        not rare). Any count keeps the bound valid (a person pays at most the share times their count, summed over
+        the horizon: one move); a count too high spreads the move thin, one too low lets the flow put away shifts
+        in slots beyond it without the share, which only rare short shifts can do at no extra-hours cost."""
         free_minutes = np.where(position_rate > 0, self.contract, self.full)
-        self.free_slots = np.minimum(self.slots, free_minutes // np.maximum(1, self.shortest))
+        length = np.maximum(np.maximum(1, self.shortest), common_shortest)
+        self.free_slots = np.minimum(self.slots, free_minutes // length)
 
     def merge(self, other: _Week) -> None:
         """Relax to cover ``other`` too (same contract and full time): the larger capacity and slots."""
         self.capacity = np.maximum(self.capacity, other.capacity)
         self.slots = np.maximum(self.slots, other.slots)
         self.free_slots = np.maximum(self.free_slots, other.free_slots)
+
+
+def _common_shortest(c: Compiled, in_week: IntArray) -> int:
+    """The shortest shift length of the week held by at least one place in ``RARE_LENGTH_SHARE`` (0 if none)."""
+    lengths, length_of = np.unique(c.n_minutes[in_week], return_inverse=True)
+    places = np.bincount(length_of.reshape(-1), weights=c.n_count[in_week], minlength=len(lengths))
+    common = lengths[places * RARE_LENGTH_SHARE >= places.sum()]
+    return int(common.min()) if len(common) else 0
 
 
 class _Nodes:
@@ -260,13 +275,27 @@ class _People:
         self.unit_cluster = _unit_clusters(c, HOST_CLUSTERS)
 
 
-def shift_flow_bound(c: Compiled, profiles: tuple[npt.NDArray[np.bool_], IntArray] | None = None) -> int | None:
-    """The bound of the module docstring; ``None`` when a flow fails (the caller then keeps its other bounds).
+class Prepared:
+    """What the whole-shift flow and the horizon MIP (``bound_mip``) share: people, week groups and the constant
+    and unsocial parts of the bound."""
 
-    ``profiles``: ``eligibility_profiles(c.class_mask)`` when the caller has it already.
-    """
-    if c.n_needs == 0:
-        return 0
+    def __init__(
+        self,
+        people: _People,
+        groups: list[tuple[_Nodes, _Week, int]],
+        supplements: int,
+        spread_unmet: int,
+        spread: int,
+    ) -> None:
+        self.people = people
+        self.groups = groups  # (need nodes, the week's people figures, how many weeks it stands for)
+        self.supplements = supplements  # every place's least supplement (øre), counted up front
+        self.spread_unmet = spread_unmet  # the part of each unmet place's weight the unsocial flow took
+        self.spread = spread  # the unsocial flow's cost
+
+
+def prepare(c: Compiled, profiles: tuple[npt.NDArray[np.bool_], IntArray] | None = None) -> Prepared:
+    """Week groups, per-person horizon figures and the unsocial flow (see the module docstring)."""
     class_columns, profile_of = profiles if profiles is not None else eligibility_profiles(c.class_mask)
     people = _People(c, class_columns, profile_of.reshape(-1))
     supplement = c.n_supplement.min(axis=0) if c.n_supplement.size else np.zeros(c.n_needs, dtype=np.int64)
@@ -283,7 +312,7 @@ def shift_flow_bound(c: Compiled, profiles: tuple[npt.NDArray[np.bool_], IntArra
             class_columns[nodes.need_class].T, nodes.length[None, :], np.iinfo(np.int64).max
         ).min(axis=1, initial=np.iinfo(np.int64).max)
         wk = _Week(c, week, in_week, shortest_by_profile[people.profile_of])
-        wk.set_free_slots(people.position_rate)
+        wk.set_free_slots(people.position_rate, _common_shortest(c, in_week))
         key = nodes.signature() + c.e_full[:, week].tobytes() + c.e_contract[:, week].tobytes()
         if key in groups:
             first, merged, times = groups[key]
@@ -304,18 +333,34 @@ def shift_flow_bound(c: Compiled, profiles: tuple[npt.NDArray[np.bool_], IntArra
     # place unmet never pays there; the weekly flows keep the rest
     w = c.weights
     spread_unmet = (2 * int(people.horizon_slots.max(initial=1)) + 1) * w.unsocial_squared
-    total = 0
+    spread = 0
     if 0 < spread_unmet <= min(w.unmet_critical, w.unmet_other) and c.n_unsocial.any():
-        spread = _unsocial_flow(c, people, spread_unmet)
-        if spread is not None:
-            total += spread
+        found = _unsocial_flow(c, people, spread_unmet)
+        if found is not None:
+            spread = found
         else:
             spread_unmet = 0
     else:
         spread_unmet = 0
-    total += w.cost_per_ore * supplements
-    for nodes, wk, times in groups.values():
-        cost = _week_flow(c, nodes, wk, people, spread_unmet)
+    return Prepared(people, list(groups.values()), supplements, spread_unmet, spread)
+
+
+def shift_flow_bound(
+    c: Compiled,
+    profiles: tuple[npt.NDArray[np.bool_], IntArray] | None = None,
+    prepared: Prepared | None = None,
+) -> int | None:
+    """The bound of the module docstring; ``None`` when a flow fails (the caller then keeps its other bounds).
+
+    ``profiles``: ``eligibility_profiles(c.class_mask)`` when the caller has it already; ``prepared``: ``prepare``'s
+    result when the caller has it already.
+    """
+    if c.n_needs == 0:
+        return 0
+    ready = prepared if prepared is not None else prepare(c, profiles)
+    total = ready.spread + c.weights.cost_per_ore * ready.supplements
+    for nodes, wk, times in ready.groups:
+        cost = _week_flow(c, nodes, wk, ready.people, ready.spread_unmet)
         if cost is None:
             return None
         total += times * cost
