@@ -166,6 +166,7 @@ def test_coarser_host_clusters_only_lower_the_bound(monkeypatch: pytest.MonkeyPa
     )
     c = compile_problem(p)
     exact = shift_flow_bound(c)
+    monkeypatch.setattr(shifts_module, "EXACT_HOSTS_UP_TO", 0)
     monkeypatch.setattr(shifts_module, "HOST_CLUSTERS", 1)
     coarse = shift_flow_bound(c)
     assert exact is not None and coarse is not None

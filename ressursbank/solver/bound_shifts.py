@@ -31,7 +31,10 @@ from ressursbank.domain.rules import WeeklyRest
 from ressursbank.solver.compile import BIG, Compiled
 
 IntArray = npt.NDArray[np.int64]
-#: At most this many host clusters price away shifts (exact travel when there are no more units than this).
+#: Travel to every host unit is priced exactly when there are at most this many units (the Asker preset's 282:
+#: about 10 % more CPU for the flow); beyond, ``HOST_CLUSTERS`` clusters of nearby units price it.
+EXACT_HOSTS_UP_TO = 300
+#: At most this many host clusters price away shifts when there are more than ``EXACT_HOSTS_UP_TO`` units.
 HOST_CLUSTERS = 100
 #: Shift lengths held by fewer than one place in this many of a week do not set how many free shifts fit.
 RARE_LENGTH_SHARE = 20
@@ -272,7 +275,8 @@ class _People:
         self.profile_of = profile_of
         self.horizon_slots = np.ones(c.n_employees, dtype=np.int64)
         self.horizon_free_slots = np.ones(c.n_employees, dtype=np.int64)
-        self.unit_cluster = _unit_clusters(c, HOST_CLUSTERS)
+        exact = len(c.unit_ids) <= EXACT_HOSTS_UP_TO
+        self.unit_cluster = _unit_clusters(c, len(c.unit_ids) if exact else HOST_CLUSTERS)
 
 
 class Prepared:
