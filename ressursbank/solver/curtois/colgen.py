@@ -86,6 +86,8 @@ DIVE_FRACTION = 0.25
 
 Row = tuple[int, ...]
 Duals = list[list[float]]
+#: A branching decision on one employee's roster: (day, shift or ``OFF``, whether the roster has it).
+Fixing = tuple[int, int, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,38 @@ class Pricer:
             sequence_flow(self.m, e, Span(tuple(range(compiled.days)), 0, compiled.days - 1))
         self.cells = [(d, s, var) for (_, d, s), var in self.m.x.items()]
         self.hint: Row | None = None
+        self._fixed_indices: list[int] = []
+
+    def fix(self, fixings: Sequence[Fixing]) -> bool:
+        """Restrict the pricing model to rosters that obey ``fixings`` (replacing earlier ones).
+
+        Each fixing ``(day, shift, on)`` says whether the roster has ``shift`` (or ``OFF``) on ``day``; it is
+        applied by narrowing a variable's domain, so the model is reused across branch-and-price nodes.
+        Returns ``False`` when the fixings are impossible on their face (e.g. a shift on a fixed day off).
+        """
+        proto = self.m.model.proto
+        for index in self._fixed_indices:
+            proto.variables[index].domain[0] = 0
+            proto.variables[index].domain[1] = 1
+        self._fixed_indices = []
+        possible = True
+        for d, s, on in fixings:
+            if s == OFF:
+                var = self.m.w.get((self.e, d))
+                value = 0 if on else 1  # "off on d" is "not working on d"
+                if var is None:
+                    possible = possible and on  # a fixed day off: never working there
+                    continue
+            else:
+                var = self.m.x.get((self.e, d, s))
+                value = 1 if on else 0
+                if var is None:
+                    possible = possible and not on
+                    continue
+            proto.variables[var.index].domain[0] = value
+            proto.variables[var.index].domain[1] = value
+            self._fixed_indices.append(var.index)
+        return possible
 
     def price(self, duals: Duals, *, time_limit: float, seed: int = 0) -> Priced:
         """Return lawful rosters of least ``cost - duals . cover`` and a proven lower bound on that minimum.
@@ -192,6 +226,8 @@ class Pricer:
         collector = _Collector(self.cells, c.days)
         status = solver.solve(model, collector)
         if status == cp_model.INFEASIBLE:
+            if self._fixed_indices:
+                return Priced((), math.inf, True)  # no lawful roster obeys the branching fixings
             raise DomainError(f"employee {c.instance.employees[self.e].id} has no lawful roster")
         fallback = sum(relaxed)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

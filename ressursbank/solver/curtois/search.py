@@ -12,6 +12,7 @@ from typing import Literal
 from ortools.sat.python import cp_model
 
 from ressursbank.domain.curtois import CurtoisInstance
+from ressursbank.solver.curtois.branch import BranchResult, branch_and_price
 from ressursbank.solver.curtois.colgen import ColumnGenerationResult, column_generation
 from ressursbank.solver.curtois.compile import Assignment, Compiled, compile_instance
 from ressursbank.solver.curtois.construct import construct
@@ -63,6 +64,11 @@ class CurtoisParams:
     colgen_max_vars: int = 5_000
     colgen_max_days: int = 28
     colgen_share: float = 0.5
+    branch: bool = True
+    branch_root_ip_seconds: float = 3.0
+    branch_lns_round: float = 3.0
+    branch_beside_lns: bool = True
+    branch_max_gap: float = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +241,18 @@ def solve_curtois(
         report("construct", compiled.objective(best), None)
     lower_bound: int | None = None
     colgen = params.colgen and full and size <= params.colgen_max_vars and compiled.days <= params.colgen_max_days
-    if colgen:
+    if colgen and params.branch and best is not None:
+        phases += ["colgen", "branch"]
+        best, lower_bound, proven = _branch_and_price(
+            compiled, best, params, start=start, deadline=deadline, progress=progress
+        )
+        report("branch", compiled.objective(best), lower_bound)
+        if proven or (lower_bound is not None and compiled.objective(best) <= lower_bound):
+            return _solution(compiled, "OPTIMAL", best, float(lower_bound or 0), start, tuple(phases))
+        if time.monotonic() >= deadline - 0.5:
+            bound = None if lower_bound is None else float(lower_bound)
+            return _solution(compiled, "FEASIBLE", best, bound, start, tuple(phases))
+    elif colgen:
         phases.append("colgen")
         best, lower_bound = _column_generation(
             compiled,
@@ -275,6 +292,125 @@ def solve_curtois(
     )
     logger.info("lns: %d iterations, %d improvements", stats.iterations, stats.improvements)
     return _solution(compiled, "FEASIBLE", best, None, start, tuple(phases))
+
+
+class _Exchange:
+    """Rosters passed between branch-and-price (a thread) and our LNS (the caller's thread), under a lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.from_lns: tuple[int, Assignment] | None = None
+        self.from_tree: tuple[int, Assignment] | None = None
+        self.tree_taken = True
+
+    def lns_found(self, value: int, roster: Assignment) -> None:
+        with self.lock:
+            if self.from_lns is None or value < self.from_lns[0]:
+                self.from_lns = (value, [row[:] for row in roster])
+
+    def tree_found(self, value: int, roster: Assignment) -> None:
+        with self.lock:
+            if self.from_tree is None or value < self.from_tree[0]:
+                self.from_tree, self.tree_taken = (value, [row[:] for row in roster]), False
+
+    def for_tree(self) -> tuple[int, Assignment] | None:
+        with self.lock:
+            return self.from_lns
+
+    def for_lns(self) -> tuple[int, Assignment] | None:
+        with self.lock:
+            if self.tree_taken:
+                return None
+            self.tree_taken = True
+            return self.from_tree
+
+
+def _branch_and_price(
+    compiled: Compiled,
+    best: Assignment,
+    params: CurtoisParams,
+    *,
+    start: float,
+    deadline: float,
+    progress: ProgressCallback | None,
+) -> tuple[Assignment, int | None, bool]:
+    """Branch-and-price (:mod:`.branch`) in a thread on ``workers - 1`` pricing threads, our LNS on the other core.
+
+    The two exchange rosters: the LNS adopts every better roster of the tree (LP roundings, integral nodes,
+    the restricted master IP), and the tree adopts the LNS's (as incumbent for pruning and as columns). The LNS
+    runs in short rounds so its roster can be handed over (``improve`` reports only values while it runs).
+    Returns the best roster, the proven lower bound and whether the tree proved the roster optimal.
+    """
+    exchange = _Exchange()
+    exchange.lns_found(compiled.objective(best), best)
+    outcome: list[BranchResult] = []
+    beside = params.branch_beside_lns and params.workers >= 2
+    pricing_threads = max(1, params.workers - 1) if beside else params.workers
+
+    def run() -> None:
+        try:
+            outcome.append(
+                branch_and_price(
+                    compiled,
+                    deadline=deadline,
+                    workers=pricing_threads,
+                    initial_rosters=[best],
+                    incumbent=exchange.for_tree,
+                    on_roster=exchange.tree_found,
+                    root_ip_seconds=min(params.branch_root_ip_seconds, 0.1 * params.time_limit),
+                    max_gap=params.branch_max_gap,
+                )
+            )
+        except Exception:  # the tree is an extra: a failure there must not cost the roster
+            logger.exception("branch-and-price failed; continuing without its bound")
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    if beside:
+        round_number = 0
+        while thread.is_alive() and time.monotonic() < deadline - 0.05:
+            best, _ = improve(
+                compiled,
+                best,
+                deadline=min(deadline, time.monotonic() + params.branch_lns_round),
+                workers=1,
+                seed=params.seed + round_number,
+                sub_time_limit=params.lns_sub_time_limit,
+                on_improvement=(
+                    None
+                    if progress is None
+                    else lambda value: progress(Progress("lns", value, None, time.monotonic() - start))
+                ),
+                incoming=exchange.for_lns,
+                stop=lambda: not thread.is_alive(),
+            )
+            exchange.lns_found(compiled.objective(best), best)
+            round_number += 1
+    thread.join()
+    found = exchange.for_lns()
+    if found is not None and found[0] < compiled.objective(best):
+        best = found[1]
+    if not outcome:
+        return best, None, False
+    result = outcome[0]
+    logger.info(
+        "branch-and-price: root bound %s (%.1fs), bound %s, %d nodes, proven %s, roster %s",
+        result.root_bound,
+        result.root_seconds,
+        result.lower_bound,
+        result.nodes,
+        result.proven,
+        result.objective,
+    )
+    if result.assignment is not None and compiled.objective(result.assignment) < compiled.objective(best):
+        best = result.assignment
+    lower_bound = result.lower_bound
+    value = compiled.objective(best)
+    if lower_bound is not None and value < lower_bound:
+        logger.error("branch-and-price bound %d above a lawful roster's objective %d: ignored", lower_bound, value)
+        return best, None, False
+    proven = result.proven and result.objective is not None and value <= result.objective
+    return best, lower_bound, proven
 
 
 def _column_generation(

@@ -1,0 +1,508 @@
+"""Branch-and-price for a Curtois instance: column generation at every node of a small branch-and-bound tree.
+
+The root is the column generation of :mod:`.colgen` (roster-per-employee master, exact CP-SAT pricing, a
+Lagrangian bound valid at every iteration). Where the root LP leaves a gap, the tree branches on one
+employee's day: "employee ``e`` has shift ``s`` (or is off) on day ``d``" or not. A branching decision is
+pushed into ``e``'s pricing model (a variable's domain is narrowed) and into the master (columns that break
+it get an upper bound of 0), so every node's Lagrangian bound is valid for its whole subtree. The objective is
+integral, so a node is pruned once ``ceil(bound) >= incumbent``. Nodes are taken best bound first (deepest
+first among equal bounds, which makes the search dive), and the incumbent is shared both ways with whoever
+runs beside (our LNS): better rosters come in through ``incumbent`` and go out through ``on_roster``.
+
+API::
+
+    branch_and_price(compiled, *, deadline, workers=1, initial_rosters=None, incumbent=None, on_roster=None,
+                     root=None, stop=None) -> BranchResult
+
+The result is ``OPTIMAL`` (``proven``) only when every open node was pruned against the incumbent; otherwise
+``lower_bound`` is the least bound of the open nodes (never more than the incumbent).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from ressursbank.solver.curtois.colgen import (
+    CEIL_TOLERANCE,
+    ENTER_TOLERANCE,
+    SMOOTHING,
+    Duals,
+    Fixing,
+    Priced,
+    Pricer,
+    Row,
+    _clip,
+    _lagrangian,
+    _lawful,
+    _Master,
+    _master_mip,
+)
+from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled
+from ressursbank.solver.curtois.model import CurtoisModel
+from ressursbank.solver.curtois.objective import add_objective
+from ressursbank.solver.curtois.presets import apply_preset
+from ressursbank.solver.curtois.rules import post_rules
+
+logger = logging.getLogger(__name__)
+
+#: A weight within this of 0 or 1 counts as integral.
+INTEGRAL = 1e-6
+#: Time limit of one employee's pricing solve.
+MAX_PRICING_SECONDS = 5.0
+#: The restricted master IP runs again (for ``root_ip_seconds``) after this many seconds of tree search.
+IP_EVERY_SECONDS = 6.0
+#: RINS frees a cell when the LP puts less than this weight on the incumbent's value there.
+RINS_AGREE = 0.99
+#: Seconds of one RINS solve, and how often (in tree seconds) it runs.
+RINS_SECONDS = 2.0
+RINS_EVERY_SECONDS = 3.0
+#: RINS rounds right after the root (each around the improved incumbent) while they improve.
+ROOT_RINS_ROUNDS = 4
+
+Incumbent = tuple[int, Assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class BranchResult:
+    """The outcome of :func:`branch_and_price`.
+
+    ``lower_bound``: a valid lower bound (``None`` before one full pricing round); ``root_bound``: the root's;
+    ``proven``: the tree was exhausted, so ``objective`` is optimal; ``assignment``/``objective``: the best
+    roster known (found here or handed in); ``nodes``: nodes whose LP was solved; ``columns``: master size;
+    ``root_converged``: the root LP was solved to optimality; ``root_seconds``: time to the end of the root.
+    """
+
+    lower_bound: int | None
+    root_bound: int | None
+    proven: bool
+    assignment: Assignment | None
+    objective: int | None
+    nodes: int
+    columns: int
+    root_converged: bool
+    root_seconds: float
+    elapsed: float
+
+
+@dataclass(order=True)
+class _Node:
+    key: tuple[int, int, int]
+    fixings: tuple[tuple[int, int, int, bool], ...] = field(compare=False)  # (employee, day, shift, on)
+    bound: float = field(compare=False)
+
+
+def _obeys(row: Row, fixings: Sequence[Fixing]) -> bool:
+    return all((row[d] == s) == on for d, s, on in fixings)
+
+
+class _Tree:
+    """The shared state of one branch-and-price run."""
+
+    def __init__(
+        self,
+        compiled: Compiled,
+        *,
+        workers: int,
+        incumbent: Callable[[], Incumbent | None] | None,
+        on_roster: Callable[[int, Assignment], None] | None,
+    ) -> None:
+        self.c = compiled
+        self.master = _Master(compiled)
+        self.pricers = [Pricer(compiled, e) for e in range(compiled.employees)]
+        self.pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+        self.poll = incumbent
+        self.on_roster = on_roster
+        self.best: Assignment | None = None
+        self.best_value: int | None = None
+        self.fixings: list[list[Fixing]] = [[] for _ in range(compiled.employees)]
+        self.last_rins = 0.0
+        self.rins_runs = 0
+
+    # -- incumbent --------------------------------------------------------------------------------------
+    def offer(self, assignment: Assignment, *, announce: bool = True) -> None:
+        value = self.c.objective(assignment)
+        if self.best_value is None or value < self.best_value:
+            self.best, self.best_value = [list(row) for row in assignment], value
+            for e, row in enumerate(assignment):
+                self.add_column(e, tuple(row))
+            logger.info("branch-and-price: roster %d", value)
+            if announce and self.on_roster is not None:
+                self.on_roster(value, self.best)
+
+    def refresh(self) -> None:
+        """Adopt a better roster from outside (its rows become columns: feeding the LNS back into the master)."""
+        if self.poll is None:
+            return
+        found = self.poll()
+        if found is not None and (self.best_value is None or found[0] < self.best_value):
+            self.offer(found[1], announce=False)
+
+    def add_column(self, e: int, row: Row) -> bool:
+        if not self.master.add(e, row):
+            return False
+        if not _obeys(row, self.fixings[e]):
+            self.master.columns[e][-1][2].SetUb(0.0)
+        return True
+
+    def rins(self, weights: Sequence[dict[Row, float]], deadline: float) -> None:
+        """Try RINS around the incumbent with the current LP solution."""
+        self.last_rins = time.monotonic()
+        limit = min(RINS_SECONDS, deadline - time.monotonic())
+        if self.best is None or limit < 0.1:
+            return
+        self.rins_runs += 1
+        found = _rins(self.c, self.best, weights, time_limit=limit, seed=self.rins_runs)
+        if found is not None:
+            self.offer(found)
+        self.last_rins = time.monotonic()
+
+    # -- a node -----------------------------------------------------------------------------------------
+    def restrict(self, node_fixings: Sequence[tuple[int, int, int, bool]]) -> bool:
+        """Apply a node's fixings to the master and the pricers; return ``False`` when trivially infeasible."""
+        per: list[list[Fixing]] = [[] for _ in range(self.c.employees)]
+        for e, d, s, on in node_fixings:
+            per[e].append((d, s, on))
+        possible = True
+        for e in range(self.c.employees):
+            if per[e] != self.fixings[e] or per[e]:
+                possible = self.pricers[e].fix(per[e]) and possible
+            self.fixings[e] = per[e]
+            infinity = self.master.lp.infinity()
+            for row, _, var in self.master.columns[e]:
+                var.SetUb(infinity if _obeys(row, per[e]) else 0.0)
+        return possible
+
+    def price(self, duals: Duals, employees: Sequence[int], until: float) -> list[Priced] | None:
+        if time.monotonic() >= until:
+            return None
+
+        def one(e: int) -> Priced:
+            limit = min(MAX_PRICING_SECONDS, until - time.monotonic())
+            return self.pricers[e].price(duals, time_limit=limit)
+
+        if self.pool is None:
+            return [one(e) for e in employees]
+        return list(self.pool.map(one, employees))
+
+    def add_negative(self, priced: Sequence[Priced], duals: Duals, mu: Sequence[float]) -> int:
+        added = 0
+        for e, result in enumerate(priced):
+            for column in result.rows:
+                reduced = self.master.cost(e, column) - mu[e]
+                reduced -= sum(duals[d][s] for d, s in enumerate(column) if s != OFF)
+                if reduced < -ENTER_TOLERANCE and self.add_column(e, column):
+                    added += 1
+        return added
+
+    def solve_node(self, bound: float, until: float) -> tuple[float, bool]:
+        """Column generation at the current node; return (its bound, whether its LP was solved exactly).
+
+        Returns ``math.inf`` as the bound when the node holds no lawful roster or is pruned by the incumbent.
+        """
+        c = self.c
+        everyone = range(c.employees)
+        # An employee without a column obeying the fixings gets one from pricing (or the node is infeasible).
+        missing = [e for e in everyone if not any(var.ub() > 0.5 for _, _, var in self.master.columns[e])]
+        if missing:
+            zero: Duals = [[0.0] * c.shifts for _ in range(c.days)]
+            priced = self.price(zero, missing, until)
+            if priced is None:
+                return bound, False
+            for e, result in zip(missing, priced, strict=True):
+                if not result.rows:
+                    return math.inf, True
+                for row in result.rows:
+                    self.add_column(e, row)
+        centre: Duals | None = None
+        alpha = SMOOTHING
+        while time.monotonic() < until:
+            self.refresh()
+            lp_value, lp_duals, mu = self.master.solve()
+            lp_duals = _clip(c, lp_duals)
+            target = math.ceil(lp_value - CEIL_TOLERANCE)
+            if self.best_value is not None and math.ceil(bound - CEIL_TOLERANCE) >= self.best_value:
+                return math.inf, True  # pruned: nothing in this subtree beats the incumbent
+            if math.ceil(bound - CEIL_TOLERANCE) >= target:
+                return bound, True
+            if centre is None or alpha <= 0:
+                duals = lp_duals
+            else:
+                duals = [
+                    [alpha * centre[d][s] + (1 - alpha) * lp_duals[d][s] for s in range(c.shifts)]
+                    for d in range(c.days)
+                ]
+            priced = self.price(duals, everyone, until)
+            if priced is None:
+                break
+            if any(not p.rows and math.isinf(p.bound) for p in priced):
+                return math.inf, True
+            lagrangian = _lagrangian(c, duals, [p.bound for p in priced])
+            if lagrangian > bound:
+                bound, centre = lagrangian, duals
+            added = self.add_negative(priced, lp_duals, mu)
+            if added == 0:
+                if alpha > 0 and duals is not lp_duals:
+                    alpha = 0.0
+                    continue
+                if all(p.optimal for p in priced):
+                    return max(bound, lagrangian), True
+            elif alpha == 0.0:
+                alpha = SMOOTHING
+        return bound, False
+
+    def lp_rosters(self) -> tuple[Assignment, list[dict[Row, float]]]:
+        """Return the LP's heaviest column per employee and the weights of the obeying columns."""
+        weights = self.master.weights
+        rounded = [list(max(w.items(), key=lambda item: item[1])[0]) for w in weights]
+        return rounded, weights
+
+    def branching(self, weights: Sequence[dict[Row, float]]) -> tuple[int, int, int, float] | None:
+        """Return the most fractional (employee, day, shift-or-OFF, value), or ``None`` when integral."""
+        best: tuple[float, int, int, int, float] | None = None
+        for e, w in enumerate(weights):
+            heavy = [(row, value) for row, value in w.items() if value > INTEGRAL]
+            if len(heavy) <= 1:
+                continue
+            for d in range(self.c.days):
+                flow: dict[int, float] = {}
+                for row, value in heavy:
+                    flow[row[d]] = flow.get(row[d], 0.0) + value
+                for s, value in flow.items():
+                    if INTEGRAL < value < 1 - INTEGRAL:
+                        score = min(value, 1 - value)
+                        if best is None or score > best[0] + 1e-9:
+                            best = (score, e, d, s, value)
+        return None if best is None else best[1:]
+
+
+def branch_and_price(
+    compiled: Compiled,
+    *,
+    deadline: float,
+    workers: int = 1,
+    initial_rosters: Sequence[Assignment] = (),
+    incumbent: Callable[[], Incumbent | None] | None = None,
+    on_roster: Callable[[int, Assignment], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+    root_ip_seconds: float = 0.0,
+    max_gap: float | None = None,
+) -> BranchResult:
+    """Run branch-and-price until the tree is exhausted, ``stop()`` is true, or ``deadline`` passes.
+
+    Parameters
+    ----------
+    compiled
+        The compiled instance.
+    deadline
+        A ``time.monotonic()`` value by which to return.
+    workers
+        Pricing threads.
+    initial_rosters
+        Lawful rosters: their rows seed the master, the best is the first incumbent.
+    incumbent
+        Polled for a better roster found elsewhere (objective, roster); adopted and its rows added as columns.
+    on_roster
+        Called with every better roster found here.
+    stop
+        Polled between nodes.
+    root_ip_seconds
+        Seconds for the restricted master IP (SCIP over the columns, hinted with the incumbent) after the root,
+        and again every ``IP_EVERY_SECONDS`` of tree search.
+    max_gap
+        No tree when the incumbent after the root exceeds the root bound by more than this share of it: the
+        call returns the root bound at once (``proven`` false), leaving the time to other searches.
+    """
+    start = time.monotonic()
+    tree = _Tree(compiled, workers=workers, incumbent=incumbent, on_roster=on_roster)
+    c = compiled
+    try:
+        for assignment in initial_rosters:
+            if all(_lawful(c, e, row) for e, row in enumerate(assignment)):
+                tree.offer(assignment, announce=False)
+        tree.refresh()
+        # Root: first round at "everything under-covered" duals gives a column per employee and a first bound.
+        start_duals = _clip(c, [[float(c.cover_under[d][s]) for s in range(c.shifts)] for d in range(c.days)])
+        priced = tree.price(start_duals, range(c.employees), deadline)
+        if priced is None:
+            return _result(tree, None, None, False, 0, False, start, start)
+        for e, result in enumerate(priced):
+            for row in result.rows:
+                tree.add_column(e, row)
+        root_bound = _lagrangian(c, start_duals, [p.bound for p in priced])
+        root_bound, root_converged = tree.solve_node(root_bound, deadline)
+        root_seconds = time.monotonic()
+        if math.isinf(root_bound):  # pruned at the root: the incumbent is optimal
+            assert tree.best_value is not None
+            return _result(tree, tree.best_value, tree.best_value, True, 1, True, start, root_seconds)
+        root_lower = math.ceil(root_bound - CEIL_TOLERANCE)
+        logger.info("branch-and-price: root bound %.3f (converged %s)", root_bound, root_converged)
+        rounded, weights = tree.lp_rosters()
+        tree.offer(rounded)
+        for _ in range(ROOT_RINS_ROUNDS):
+            before = tree.best_value
+            tree.rins(weights, deadline)
+            if tree.best_value == before:
+                break
+        if root_ip_seconds > 0 and (tree.best_value is None or tree.best_value > root_lower):
+            limit = min(root_ip_seconds, deadline - time.monotonic())
+            if limit > 0.1:
+                solved = _master_mip(tree.master, time_limit=limit, hint=tree.best)
+                if solved is not None:
+                    tree.offer(solved)
+        if not root_converged:
+            return _result(tree, root_lower, root_lower, False, 1, False, start, root_seconds)
+        if (
+            max_gap is not None
+            and tree.best_value is not None
+            and tree.best_value - root_lower > max_gap * max(1, tree.best_value)
+        ):
+            # The LP leaves too wide a gap for a tree to close in time: leave the rest to other searches.
+            logger.info("branch-and-price: root gap %d..%d too wide, no tree", root_lower, tree.best_value)
+            return _result(tree, root_lower, root_lower, False, 1, True, start, root_seconds)
+        counter = itertools.count()
+        heap: list[_Node] = []
+        nodes = 1
+        current: _Node | None = _Node((root_lower, 0, next(counter)), (), root_bound)
+        assert current is not None
+        _push_children(tree, heap, current, weights, counter)
+        current = None
+        last_ip = time.monotonic()
+        while heap:
+            tree.refresh()
+            if (
+                root_ip_seconds > 0
+                and time.monotonic() - last_ip >= IP_EVERY_SECONDS
+                and (tree.best_value is None or tree.best_value > heap[0].key[0])
+            ):
+                # Price-and-branch primal: the restricted master IP over every column generated so far.
+                limit = min(root_ip_seconds, deadline - time.monotonic())
+                if limit > 0.1:
+                    solved = _master_mip(tree.master, time_limit=limit, hint=tree.best)
+                    if solved is not None:
+                        tree.offer(solved)
+                last_ip = time.monotonic()
+            node = heap[0]
+            if tree.best_value is not None and node.key[0] >= tree.best_value:
+                break  # best-bound order: every open node is pruned
+            if time.monotonic() >= deadline or (stop is not None and stop()):
+                break
+            heapq.heappop(heap)
+            current = node
+            if not tree.restrict(node.fixings):
+                current = None
+                continue
+            bound, exact = tree.solve_node(node.bound, deadline)
+            nodes += 1
+            if math.isinf(bound):
+                current = None
+                continue
+            node.bound = bound
+            node.key = (math.ceil(bound - CEIL_TOLERANCE), node.key[1], node.key[2])
+            if not exact:
+                break  # out of time inside the node: it stays open with its bound so far
+            rounded, weights = tree.lp_rosters()
+            tree.offer(rounded)
+            if time.monotonic() - tree.last_rins >= RINS_EVERY_SECONDS:
+                tree.rins(weights, deadline)
+            if tree.branching(weights) is None or (tree.best_value is not None and node.key[0] >= tree.best_value):
+                current = None  # integral LP (its roster is offered) or pruned
+                continue
+            _push_children(tree, heap, node, weights, counter)
+            current = None
+        open_bounds = [n.key[0] for n in heap] + ([current.key[0]] if current is not None else [])
+        if tree.best_value is not None:
+            open_bounds = [min(b, tree.best_value) for b in open_bounds]
+        proven = tree.best_value is not None and (not open_bounds or min(open_bounds) >= tree.best_value)
+        lower = tree.best_value if proven else min(open_bounds, default=root_lower)
+        if lower is not None:
+            lower = max(lower, root_lower)
+            if tree.best_value is not None:
+                lower = min(lower, tree.best_value)
+        logger.info("branch-and-price: %d nodes, bound %s, roster %s", nodes, lower, tree.best_value)
+        return _result(tree, lower, root_lower, proven, nodes, True, start, root_seconds)
+    finally:
+        if tree.pool is not None:
+            tree.pool.shutdown(wait=True)
+
+
+def _rins(
+    compiled: Compiled,
+    incumbent: Assignment,
+    weights: Sequence[dict[Row, float]],
+    *,
+    time_limit: float,
+    seed: int,
+) -> Assignment | None:
+    """Relaxation-induced neighbourhood: keep the cells where the incumbent agrees with the LP, re-solve the rest.
+
+    A cell (employee, day) is freed when the LP puts less than ``RINS_AGREE`` weight on the incumbent's value
+    there; the rest is fixed to the incumbent, and CP-SAT (the engine's own model of the rules) re-solves the
+    freed cells hinted with the incumbent. Returns a better roster or ``None``.
+    """
+    free: list[list[int]] = [[] for _ in range(compiled.employees)]
+    for e, w in enumerate(weights):
+        for d in range(compiled.days):
+            agree = sum(value for row, value in w.items() if row[d] == incumbent[e][d])
+            if agree < RINS_AGREE:
+                free[e].append(d)
+    if not any(free):
+        return None
+    m = CurtoisModel(compiled, fixed=incumbent, free=free)
+    post_rules(m)
+    add_objective(m)
+    m.add_hint(incumbent)
+    solver = cp_model.CpSolver()
+    apply_preset(solver, "neighbourhood", time_limit=time_limit, workers=1, seed=seed)
+    status = solver.solve(m.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    found = m.extract(solver)
+    return found if compiled.objective(found) < compiled.objective(incumbent) else None
+
+
+def _push_children(
+    tree: _Tree, heap: list[_Node], node: _Node, weights: Sequence[dict[Row, float]], counter: itertools.count[int]
+) -> None:
+    choice = tree.branching(weights)
+    assert choice is not None
+    e, d, s, value = choice
+    depth = -node.key[1] + 1
+    ceil_bound = node.key[0]
+    # The child the LP leans to is explored first (same bound, pushed with the deeper-first tie-break).
+    first_on = value >= 0.5
+    for on in (first_on, not first_on):
+        child = _Node((ceil_bound, -depth, next(counter)), (*node.fixings, (e, d, s, on)), node.bound)
+        heapq.heappush(heap, child)
+
+
+def _result(
+    tree: _Tree,
+    lower: int | None,
+    root_lower: int | None,
+    proven: bool,
+    nodes: int,
+    root_converged: bool,
+    start: float,
+    root_end: float,
+) -> BranchResult:
+    return BranchResult(
+        lower_bound=lower,
+        root_bound=root_lower,
+        proven=proven,
+        assignment=tree.best,
+        objective=tree.best_value,
+        nodes=nodes,
+        columns=tree.master.size,
+        root_converged=root_converged,
+        root_seconds=root_end - start,
+        elapsed=time.monotonic() - start,
+    )
