@@ -13,6 +13,9 @@ price of the nearest eligible host (travel per shift, the outside-sector cost sp
 can work) plus, in the week's first "free" slots (those the shortest shift fills within the contract), the move
 spread over all of the person's free slots of the horizon: at most one move per person is ever charged. Every
 shift costs its wage (the class's least) and its need's least supplement. A place may be left unmet at its weight.
+Classes also share a *taste* (unit kinds volunteered for, avoiding nights, avoiding weekends), so a shift pays the
+preferences term: away at a kind not volunteered for, a night or a weekend the taste avoids (need nodes and host
+pools keep nights and weekends apart).
 
 The unsocial spread is a separate flow over the horizon (the k-th evening, night or weekend shift of a person adds
 ``2k - 1`` squares) that is given a small part of each unmet place's weight; the weekly flows keep the rest. Any
@@ -171,11 +174,20 @@ class _Nodes:
     """The needs of one week as nodes (need class, critical, length) with their demand and supplements."""
 
     def __init__(self, c: Compiled, in_week: IntArray, supplement: IntArray) -> None:
-        key = np.stack([c.n_class[in_week], c.n_critical[in_week].astype(np.int64), c.n_minutes[in_week]])
+        key = np.stack(
+            [
+                c.n_class[in_week],
+                c.n_critical[in_week].astype(np.int64),
+                c.n_minutes[in_week],
+                c.n_weekend[in_week].astype(np.int64),
+            ]
+        )
         nodes, node_of = np.unique(key, axis=1, return_inverse=True)
         node_of = node_of.reshape(-1)
         self.n = nodes.shape[1]
-        self.need_class, self.critical, self.length = nodes
+        self.need_class, self.critical, self.length, self.weekend = nodes
+        # night is part of the need class
+        self.night = np.array([c.n_night[c.class_needs[k][0]] for k in self.need_class.tolist()], dtype=np.int64)
         self.demand = np.bincount(node_of, weights=c.n_count[in_week], minlength=self.n).astype(np.int64)
         # supplements are counted for every place up front; an unmet place gives back at most its node's dearest
         self.dearest_supplement = np.zeros(self.n, dtype=np.int64)
@@ -187,7 +199,7 @@ class _Nodes:
 
     def signature(self) -> bytes:
         """Equal for weeks whose flows differ at most in the people's figures."""
-        parts = (self.need_class, self.critical, self.length, self.demand, self.dearest_supplement)
+        parts = (self.need_class, self.critical, self.length, self.weekend, self.demand, self.dearest_supplement)
         return b"".join(a.tobytes() for a in parts)
 
 
@@ -199,11 +211,14 @@ def _origin_to_pools(
     pool_of: IntArray,
     nodes: _Nodes,
     per_shift: int,
+    tastes: _Tastes | None = None,
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """Arcs origin -> host pool: (origin row, pool, price) for every origin (home unit, profile, length index) and
-    every pool of eligible need nodes (``p_idx``, ``k_idx``, their pool ``pool_of``) of that profile and length:
-    the least travel to a host of the pool other than home, plus the outside-sector cost spread over ``per_shift``
-    shifts where that host is in another sector."""
+    """Arcs origin -> host pool: (origin row, pool, price) for every origin (home unit, profile, length index and,
+    with ``tastes``, taste) and every pool of eligible need nodes (``p_idx``, ``k_idx``, their pool ``pool_of``) of
+    that profile and length: the least travel to a host of the pool other than home, plus the outside-sector cost
+    spread over ``per_shift`` shifts where that host is in another sector, plus, with ``tastes``, the unwanted
+    shifts (a host kind not volunteered for, a night or weekend the taste avoids; pools must not mix nights and
+    days or weekends and weekdays)."""
     w = c.weights
     outside_share = w.outside_sector_person // per_shift
     by_profile = np.argsort(p_idx, kind="stable")
@@ -226,6 +241,12 @@ def _origin_to_pools(
         ks, hosts, col_pool = ks[order], hosts[order], pool_of[pairs][order]
         price = w.travel_per_km * c.unit_km[np.ix_(homes, hosts)].astype(np.int64)
         price += outside_share * (c.u_sector[homes][:, None] != c.u_sector[hosts][None, :])
+        if tastes is not None:
+            taste = origins[rows, 3]
+            unwanted = tastes.unwilling_at[np.ix_(taste, hosts)].astype(np.int64)
+            unwanted += tastes.avoid_nights[taste][:, None] * nodes.night[ks][None, :]
+            unwanted += tastes.avoid_weekends[taste][:, None] * nodes.weekend[ks][None, :]
+            price += w.unwanted_shift * unwanted
         price[(homes[:, None] == hosts[None, :]) | (length_of_row[:, None] != nodes.length_index[ks][None, :])] = BIG
         starts = np.flatnonzero(np.r_[True, col_pool[1:] != col_pool[:-1]])
         least = np.minimum.reduceat(price, starts, axis=1)  # [row, pool of p]
@@ -256,6 +277,34 @@ def _unit_clusters(c: Compiled, most: int) -> IntArray:
         cell *= 1.5
 
 
+class _Tastes:
+    """People grouped by what the preferences term counts against them: the unit kinds they volunteered for,
+    avoiding nights, avoiding weekends."""
+
+    def __init__(self, c: Compiled) -> None:
+        keys = [
+            (tuple(sorted(c.e_willing[e])), bool(c.e_avoid_nights[e]), bool(c.e_avoid_weekends[e]))
+            for e in range(c.n_employees)
+        ]
+        index: dict[tuple[tuple[str, ...], bool, bool], int] = {}
+        self.of_employee = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.int64)
+        ordered = sorted(index, key=index.__getitem__)
+        self.avoid_nights = np.array([k[1] for k in ordered], dtype=np.int64)
+        self.avoid_weekends = np.array([k[2] for k in ordered], dtype=np.int64)
+        # [taste, unit]: a shift there counts as unwanted when away from home
+        self.unwilling_at = np.array(
+            [[kind not in k[0] for kind in c.u_kind] for k in ordered], dtype=np.bool_
+        ).reshape(len(ordered), len(c.u_kind))
+
+    def at_node(self, taste: IntArray, nodes: _Nodes) -> IntArray:
+        """Unwanted counts ``[taste row, node]`` from nights and weekends alone (a home shift)."""
+        out: IntArray = (
+            self.avoid_nights[taste][:, None] * nodes.night[None, :]
+            + self.avoid_weekends[taste][:, None] * nodes.weekend[None, :]
+        )
+        return out
+
+
 class _People:
     """Per-employee figures that do not change with the week."""
 
@@ -275,6 +324,7 @@ class _People:
         self.profile_of = profile_of
         self.horizon_slots = np.ones(c.n_employees, dtype=np.int64)
         self.horizon_free_slots = np.ones(c.n_employees, dtype=np.int64)
+        self.tastes = _Tastes(c)
         exact = len(c.unit_ids) <= EXACT_HOSTS_UP_TO
         self.unit_cluster = _unit_clusters(c, len(c.unit_ids) if exact else HOST_CLUSTERS)
 
@@ -445,14 +495,23 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_un
     # (lower prices keep the bound valid)
     can_work: npt.NDArray[np.bool_] = np.asarray(node_ok.any(axis=1), dtype=np.bool_)
     useful = can_work[people.profile_of] & (wk.slots > 0)
-    key = np.stack([people.profile_of, c.e_home, wk.contract, wk.full, people.position_rate, wk.capacity, wk.slots])[
-        :, useful
-    ]
+    key = np.stack(
+        [
+            people.profile_of,
+            c.e_home,
+            wk.contract,
+            wk.full,
+            people.position_rate,
+            wk.capacity,
+            wk.slots,
+            people.tastes.of_employee,
+        ]
+    )[:, useful]
     classes, class_of = np.unique(key, axis=1, return_inverse=True)
     class_of = class_of.reshape(-1)
     n_g = classes.shape[1]
     members = np.bincount(class_of, minlength=n_g)
-    g_profile, g_home, g_contract, g_full, g_position, g_capacity, g_slots = classes
+    g_profile, g_home, g_contract, g_full, g_position, g_capacity, g_slots, g_taste = classes
     g_wage = np.full(n_g, BIG, dtype=np.int64)
     np.minimum.at(g_wage, class_of, people.wage[useful])
     g_overtime = np.full(n_g, np.iinfo(np.int64).max, dtype=np.int64)
@@ -506,25 +565,32 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_un
         k = at_home[node_ok[g_profile[gi], at_home]]
         if len(k):
             home_ok[gi, nodes.length_index[k]] = True
-            arcs(glen0 + (gi * n_len + nodes.length_index[k]) * 2, need0 + k, np.full(len(k), big), np.zeros(len(k)))
+            unwanted = people.tastes.at_node(g_taste[gi : gi + 1], nodes)[0, k]
+            arcs(
+                glen0 + (gi * n_len + nodes.length_index[k]) * 2,
+                need0 + k,
+                np.full(len(k), big),
+                w.unwanted_shift * unwanted,
+            )
 
     # away shifts: (class, length, away) -> origin (home unit, profile, length) -> host pool (profile, length,
     # host cluster) at the least travel and outside-sector price from the origin to an eligible host of the cluster
     # other than home -> the pool's need nodes
     gl_class = np.repeat(g, n_len)
     gl_len = np.tile(np.arange(n_len), n_g)
-    triples = np.stack([g_home[gl_class], g_profile[gl_class], gl_len], axis=1)
-    origins, origin_of = np.unique(triples, axis=0, return_inverse=True)
+    keys = np.stack([g_home[gl_class], g_profile[gl_class], gl_len, g_taste[gl_class]], axis=1)
+    origins, origin_of = np.unique(keys, axis=0, return_inverse=True)
     origin_of = origin_of.reshape(-1)
     p_idx, k_idx = np.nonzero(node_ok)
     n_clusters = int(people.unit_cluster.max(initial=0)) + 1
     pool_key = (p_idx * n_len + nodes.length_index[k_idx]) * n_clusters + people.unit_cluster[nodes.unit[k_idx]]
+    pool_key = pool_key * 4 + nodes.night[k_idx] * 2 + nodes.weekend[k_idx]  # pools do not mix what tastes avoid
     pools, pool_of = np.unique(pool_key, return_inverse=True)
     pool_of = pool_of.reshape(-1)
     pool0 = origin0 + len(origins)
     n_all = pool0 + len(pools)
     per_shift = int(people.horizon_slots.max(initial=1))
-    o_from, o_to, o_price = _origin_to_pools(c, origins, p_idx, k_idx, pool_of, nodes, per_shift)
+    o_from, o_to, o_price = _origin_to_pools(c, origins, p_idx, k_idx, pool_of, nodes, per_shift, people.tastes)
     arcs(origin0 + o_from, pool0 + o_to, np.full(len(o_from), big), o_price)
     arcs(pool0 + pool_of, need0 + k_idx, np.full(len(k_idx), big), np.zeros(len(k_idx)))
     reachable = np.zeros(len(origins), dtype=np.bool_)

@@ -1,0 +1,116 @@
+"""The whole-shift bound prices unwanted shifts (solver/bound_shifts.py): a host kind the person did not volunteer
+for, a night for someone avoiding nights, a weekend for someone avoiding weekends. Never above a proven optimum."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from ressursbank.domain.people import Employee
+from ressursbank.domain.problem import Problem
+from ressursbank.domain.rules import ObjectiveWeights
+from ressursbank.result import Result
+from ressursbank.solver.bound_shifts import shift_flow_bound
+from ressursbank.solver.compile import compile_problem
+from tests.helpers_engine import HEALTH, NURSE, employee, need, problem, run
+
+UNWANTED = ObjectiveWeights().unwanted_shift
+
+
+def _optimal(p: Problem) -> Result:
+    """The monolithic CP-SAT model solved to proven optimality (the test is void otherwise, so it fails)."""
+    result = run(p, seconds=30.0, monolithic=True)
+    assert result.statistics["monolithic"] == "OPTIMAL"
+    return result
+
+
+def _avoiding(e: Employee, *, nights: bool = False, weekends: bool = False) -> Employee:
+    return replace(e, preferences=replace(e.preferences, avoid_nights=nights, avoid_weekends=weekends))
+
+
+def _bound_without_preferences(p: Problem) -> int:
+    bound = shift_flow_bound(compile_problem(p, replace(ObjectiveWeights(), unwanted_shift=0)))
+    assert bound is not None
+    return bound
+
+
+def test_only_night_avoider_works_the_nights() -> None:
+    """Two nights at home and one nurse, who avoids nights: both nights are unwanted, and the bound counts them."""
+    p = problem([_avoiding(employee("a"), nights=True)], [need(f"n{d}", d, "night") for d in (0, 2)])
+    bound = shift_flow_bound(compile_problem(p))
+    assert bound is not None
+    assert bound - _bound_without_preferences(p) == 2 * UNWANTED
+    result = _optimal(p)
+    assert result.terms["preferences"] == 2 * UNWANTED
+    assert bound <= result.objective
+
+
+def test_only_weekend_avoider_works_the_weekend() -> None:
+    """Saturday and Sunday day shifts and one nurse avoiding weekends: two unwanted shifts."""
+    p = problem([_avoiding(employee("a"), weekends=True)], [need(f"w{d}", d) for d in (5, 6)])
+    bound = shift_flow_bound(compile_problem(p))
+    assert bound is not None
+    assert bound - _bound_without_preferences(p) == 2 * UNWANTED
+    result = _optimal(p)
+    assert result.terms["preferences"] == 2 * UNWANTED
+    assert bound <= result.objective
+
+
+def test_away_at_a_kind_not_volunteered_for() -> None:
+    """A nursing-home shift away from home, and the only nurse volunteered for corona clinics alone: unwanted."""
+    a = employee("a", home="host", willing=("corona_clinic",))
+    p = problem([a], [need("d", 0, unit="home")])
+    bound = shift_flow_bound(compile_problem(p))
+    assert bound is not None
+    assert bound - _bound_without_preferences(p) == UNWANTED
+    result = _optimal(p)
+    assert result.terms["preferences"] == UNWANTED
+    assert bound <= result.objective
+
+
+def test_a_willing_colleague_takes_the_away_shift() -> None:
+    """The same shift with a second nurse at the same home who volunteered for nursing homes: nothing is forced,
+    and the bound counts nothing."""
+    p = problem(
+        [employee("a", home="host", willing=("corona_clinic",)), employee("b", home="host")],
+        [need("d", 0, unit="home")],
+    )
+    assert shift_flow_bound(compile_problem(p)) == _bound_without_preferences(p)
+
+
+def _random_instance(seed: int) -> Problem:
+    """A few people at two units with random tastes (kinds volunteered for, nights, weekends) and day, evening and
+    night needs over a week at three units."""
+    rng = random.Random(seed)
+    people = []
+    for i in range(rng.randint(2, 4)):
+        e = employee(
+            f"e{i}",
+            home=rng.choice(("home", "home", "host")),
+            position_pct=rng.choice((50, 75, 100)),
+            wants_more_hours=rng.random() < 0.3,
+            codes=(NURSE, HEALTH),
+            willing=rng.choice(((), ("corona_clinic",), ("nursing_home",), ("corona_clinic", "nursing_home"))),
+        )
+        people.append(_avoiding(e, nights=rng.random() < 0.4, weekends=rng.random() < 0.4))
+    needs = [
+        need(
+            f"n{k}",
+            rng.randint(0, 6),
+            rng.choice(("day", "evening", "night")),
+            unit=rng.choice(("home", "host", "far")),
+            critical=rng.random() < 0.5,
+        )
+        for k in range(rng.randint(5, 10))
+    ]
+    return problem(people, needs)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_never_above_proven_optimum_with_tastes(seed: int) -> None:
+    p = _random_instance(seed)
+    bound = shift_flow_bound(compile_problem(p))
+    assert bound is not None
+    assert bound <= _optimal(p).objective
