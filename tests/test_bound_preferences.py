@@ -114,3 +114,12 @@ def test_never_above_proven_optimum_with_tastes(seed: int) -> None:
     bound = shift_flow_bound(compile_problem(p))
     assert bound is not None
     assert bound <= _optimal(p).objective
+
+
+def test_large_municipalities_leave_preferences_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond ``TASTES_UP_TO_EMPLOYEES`` the flow does not split people by taste: the term is simply not priced."""
+    import ressursbank.solver.bound_shifts as shifts_module
+
+    p = problem([_avoiding(employee("a"), nights=True)], [need(f"n{d}", d, "night") for d in (0, 2)])
+    monkeypatch.setattr(shifts_module, "TASTES_UP_TO_EMPLOYEES", 0)
+    assert shift_flow_bound(compile_problem(p)) == _bound_without_preferences(p)

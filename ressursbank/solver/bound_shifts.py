@@ -39,6 +39,9 @@ IntArray = npt.NDArray[np.int64]
 EXACT_HOSTS_UP_TO = 300
 #: At most this many host clusters price away shifts when there are more than ``EXACT_HOSTS_UP_TO`` units.
 HOST_CLUSTERS = 100
+#: Preferences are priced when there are at most this many employees (on the Oslo-like preset, 52,000, the
+#: classes and pools split by taste made the flow several times slower and larger).
+TASTES_UP_TO_EMPLOYEES = 20_000
 #: Shift lengths held by fewer than one place in this many of a week do not set how many free shifts fit.
 RARE_LENGTH_SHARE = 20
 
@@ -173,13 +176,13 @@ def _common_shortest(c: Compiled, in_week: IntArray) -> int:
 class _Nodes:
     """The needs of one week as nodes (need class, critical, length) with their demand and supplements."""
 
-    def __init__(self, c: Compiled, in_week: IntArray, supplement: IntArray) -> None:
+    def __init__(self, c: Compiled, in_week: IntArray, supplement: IntArray, split_weekends: bool) -> None:
         key = np.stack(
             [
                 c.n_class[in_week],
                 c.n_critical[in_week].astype(np.int64),
                 c.n_minutes[in_week],
-                c.n_weekend[in_week].astype(np.int64),
+                c.n_weekend[in_week].astype(np.int64) * split_weekends,
             ]
         )
         nodes, node_of = np.unique(key, axis=1, return_inverse=True)
@@ -279,11 +282,14 @@ def _unit_clusters(c: Compiled, most: int) -> IntArray:
 
 class _Tastes:
     """People grouped by what the preferences term counts against them: the unit kinds they volunteered for,
-    avoiding nights, avoiding weekends."""
+    avoiding nights, avoiding weekends. Not ``enabled``: one taste that avoids nothing (the term is not priced)."""
 
-    def __init__(self, c: Compiled) -> None:
+    def __init__(self, c: Compiled, enabled: bool) -> None:
+        self.enabled = enabled
         keys = [
             (tuple(sorted(c.e_willing[e])), bool(c.e_avoid_nights[e]), bool(c.e_avoid_weekends[e]))
+            if enabled
+            else (tuple(sorted(set(c.u_kind))), False, False)
             for e in range(c.n_employees)
         ]
         index: dict[tuple[tuple[str, ...], bool, bool], int] = {}
@@ -324,14 +330,14 @@ class _People:
         self.profile_of = profile_of
         self.horizon_slots = np.ones(c.n_employees, dtype=np.int64)
         self.horizon_free_slots = np.ones(c.n_employees, dtype=np.int64)
-        self.tastes = _Tastes(c)
+        self.tastes = _Tastes(c, c.n_employees <= TASTES_UP_TO_EMPLOYEES)
         exact = len(c.unit_ids) <= EXACT_HOSTS_UP_TO
         self.unit_cluster = _unit_clusters(c, len(c.unit_ids) if exact else HOST_CLUSTERS)
 
 
 class Prepared:
-    """What the whole-shift flow and the horizon MIP (``bound_mip``) share: people, week groups and the constant
-    and unsocial parts of the bound."""
+    """What the weekly flows share (and any other bound built on the same week groups): people, week groups and
+    the constant and unsocial parts of the bound."""
 
     def __init__(
         self,
@@ -360,7 +366,7 @@ def prepare(c: Compiled, profiles: tuple[npt.NDArray[np.bool_], IntArray] | None
         in_week = np.flatnonzero(c.n_week == week)
         if len(in_week) == 0:
             continue
-        nodes = _Nodes(c, in_week, supplement)
+        nodes = _Nodes(c, in_week, supplement, people.tastes.enabled)
         supplements += nodes.supplements
         shortest_by_profile = np.where(
             class_columns[nodes.need_class].T, nodes.length[None, :], np.iinfo(np.int64).max
@@ -584,13 +590,15 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_un
     p_idx, k_idx = np.nonzero(node_ok)
     n_clusters = int(people.unit_cluster.max(initial=0)) + 1
     pool_key = (p_idx * n_len + nodes.length_index[k_idx]) * n_clusters + people.unit_cluster[nodes.unit[k_idx]]
-    pool_key = pool_key * 4 + nodes.night[k_idx] * 2 + nodes.weekend[k_idx]  # pools do not mix what tastes avoid
+    if people.tastes.enabled:  # pools do not mix what tastes avoid
+        pool_key = pool_key * 4 + nodes.night[k_idx] * 2 + nodes.weekend[k_idx]
     pools, pool_of = np.unique(pool_key, return_inverse=True)
     pool_of = pool_of.reshape(-1)
     pool0 = origin0 + len(origins)
     n_all = pool0 + len(pools)
     per_shift = int(people.horizon_slots.max(initial=1))
-    o_from, o_to, o_price = _origin_to_pools(c, origins, p_idx, k_idx, pool_of, nodes, per_shift, people.tastes)
+    tastes = people.tastes if people.tastes.enabled else None
+    o_from, o_to, o_price = _origin_to_pools(c, origins, p_idx, k_idx, pool_of, nodes, per_shift, tastes)
     arcs(origin0 + o_from, pool0 + o_to, np.full(len(o_from), big), o_price)
     arcs(pool0 + pool_of, need0 + k_idx, np.full(len(k_idx), big), np.zeros(len(k_idx)))
     reachable = np.zeros(len(origins), dtype=np.bool_)
