@@ -33,6 +33,8 @@ from ortools.sat.python import cp_model
 
 from ressursbank.solver.curtois.colgen import (
     CEIL_TOLERANCE,
+    DIVE_FRACTION,
+    DIVE_INTEGRAL,
     ENTER_TOLERANCE,
     SMOOTHING,
     Duals,
@@ -67,6 +69,8 @@ RINS_SECONDS = 2.0
 RINS_EVERY_SECONDS = 3.0
 #: RINS rounds right after the root (each around the improved incumbent) while they improve.
 ROOT_RINS_ROUNDS = 4
+#: Seconds at least for the root's price-and-fix dive (or a tenth of the budget when more).
+DIVE_SECONDS = 5.0
 
 Incumbent = tuple[int, Assignment]
 
@@ -153,17 +157,56 @@ class _Tree:
             self.master.columns[e][-1][2].SetUb(0.0)
         return True
 
-    def rins(self, weights: Sequence[dict[Row, float]], deadline: float) -> None:
-        """Try RINS around the incumbent with the current LP solution."""
+    def rins(self, weights: Sequence[dict[Row, float]], deadline: float, base: Assignment | None = None) -> None:
+        """Try RINS around ``base`` (the incumbent by default) with the current LP solution."""
         self.last_rins = time.monotonic()
         limit = min(RINS_SECONDS, deadline - time.monotonic())
-        if self.best is None or limit < 0.1:
+        base = base if base is not None else self.best
+        if base is None or limit < 0.1:
             return
         self.rins_runs += 1
-        found = _rins(self.c, self.best, weights, time_limit=limit, seed=self.rins_runs)
+        found = _rins(self.c, base, weights, time_limit=limit, seed=self.rins_runs)
         if found is not None:
             self.offer(found)
         self.last_rins = time.monotonic()
+
+    def dive(self, until: float) -> None:
+        """Price-and-fix dive from the root: fix whole columns (the integral ones and the heaviest quarter of the
+        fractional ones), re-generate columns for the others, repeat; offer the roster it ends with.
+
+        A heuristic: it leaves the master restricted to the root again (no fixings) when done.
+        """
+        fixings: list[tuple[int, int, int, bool]] = []
+        fixed: set[int] = set()
+        try:
+            while len(fixed) < self.c.employees and time.monotonic() < until:
+                if not self.restrict(fixings):
+                    return
+                bound, _ = self.solve_node(-math.inf, until, prune=False)
+                if math.isinf(bound):
+                    return
+                _, weights = self.lp_rosters()
+                picks = sorted(
+                    (
+                        (max(weights[e].items(), key=lambda item: item[1]), e)
+                        for e in range(self.c.employees)
+                        if e not in fixed
+                    ),
+                    key=lambda pick: -pick[0][1],
+                )
+                integral = [pick for pick in picks if pick[0][1] >= 1 - DIVE_INTEGRAL]
+                fractional = [pick for pick in picks if pick[0][1] < 1 - DIVE_INTEGRAL]
+                chosen = integral + fractional[: max(1, math.ceil(len(fractional) * DIVE_FRACTION))]
+                for (row, _), e in chosen:
+                    fixed.add(e)
+                    fixings.extend((e, d, s, True) for d, s in enumerate(row))
+            if len(fixed) == self.c.employees:
+                roster = [[OFF] * self.c.days for _ in range(self.c.employees)]
+                for e, d, s, _ in fixings:
+                    roster[e][d] = s
+                self.offer(roster)
+        finally:
+            self.restrict(())
 
     # -- a node -----------------------------------------------------------------------------------------
     def restrict(self, node_fixings: Sequence[tuple[int, int, int, bool]]) -> bool:
@@ -203,7 +246,7 @@ class _Tree:
                     added += 1
         return added
 
-    def solve_node(self, bound: float, until: float) -> tuple[float, bool]:
+    def solve_node(self, bound: float, until: float, *, prune: bool = True) -> tuple[float, bool]:
         """Column generation at the current node; return (its bound, whether its LP was solved exactly).
 
         Returns ``math.inf`` as the bound when the node holds no lawful roster or is pruned by the incumbent.
@@ -229,9 +272,10 @@ class _Tree:
             lp_value, lp_duals, mu = self.master.solve()
             lp_duals = _clip(c, lp_duals)
             target = math.ceil(lp_value - CEIL_TOLERANCE)
-            if self.best_value is not None and math.ceil(bound - CEIL_TOLERANCE) >= self.best_value:
+            pruned = prune and self.best_value is not None and not math.isinf(bound)
+            if pruned and math.ceil(bound - CEIL_TOLERANCE) >= (self.best_value or 0):
                 return math.inf, True  # pruned: nothing in this subtree beats the incumbent
-            if math.ceil(bound - CEIL_TOLERANCE) >= target:
+            if not math.isinf(bound) and math.ceil(bound - CEIL_TOLERANCE) >= target:
                 return bound, True
             if centre is None or alpha <= 0:
                 duals = lp_duals
@@ -295,6 +339,7 @@ def branch_and_price(
     stop: Callable[[], bool] | None = None,
     root_ip_seconds: float = 0.0,
     max_gap: float | None = None,
+    root_deadline: float | None = None,
 ) -> BranchResult:
     """Run branch-and-price until the tree is exhausted, ``stop()`` is true, or ``deadline`` passes.
 
@@ -320,6 +365,9 @@ def branch_and_price(
     max_gap
         No tree when the incumbent after the root exceeds the root bound by more than this share of it: the
         call returns the root bound at once (``proven`` false), leaving the time to other searches.
+    root_deadline
+        When the root's column generation has not converged by then, the call returns after the root's primal
+        steps (RINS, restricted master IP) with the root's Lagrangian bound (valid, if weaker).
     """
     start = time.monotonic()
     tree = _Tree(compiled, workers=workers, incumbent=incumbent, on_roster=on_roster)
@@ -338,7 +386,7 @@ def branch_and_price(
             for row in result.rows:
                 tree.add_column(e, row)
         root_bound = _lagrangian(c, start_duals, [p.bound for p in priced])
-        root_bound, root_converged = tree.solve_node(root_bound, deadline)
+        root_bound, root_converged = tree.solve_node(root_bound, min(deadline, root_deadline or deadline))
         root_seconds = time.monotonic()
         if math.isinf(root_bound):  # pruned at the root: the incumbent is optimal
             assert tree.best_value is not None
@@ -347,11 +395,24 @@ def branch_and_price(
         logger.info("branch-and-price: root bound %.3f (converged %s)", root_bound, root_converged)
         rounded, weights = tree.lp_rosters()
         tree.offer(rounded)
+        # RINS around the LP rounding (only the LP's fractional cells are free), then around the incumbent.
+        tree.rins(weights, deadline, base=rounded)
         for _ in range(ROOT_RINS_ROUNDS):
             before = tree.best_value
             tree.rins(weights, deadline)
             if tree.best_value == before:
                 break
+
+        def too_wide() -> bool:
+            return (
+                max_gap is not None
+                and tree.best_value is not None
+                and tree.best_value - root_lower > max_gap * max(1, tree.best_value)
+            )
+
+        if too_wide():
+            tree.dive(min(deadline, time.monotonic() + max(DIVE_SECONDS, 0.1 * (deadline - start))))
+            tree.rins(weights, deadline)
         if root_ip_seconds > 0 and (tree.best_value is None or tree.best_value > root_lower):
             limit = min(root_ip_seconds, deadline - time.monotonic())
             if limit > 0.1:
@@ -360,11 +421,7 @@ def branch_and_price(
                     tree.offer(solved)
         if not root_converged:
             return _result(tree, root_lower, root_lower, False, 1, False, start, root_seconds)
-        if (
-            max_gap is not None
-            and tree.best_value is not None
-            and tree.best_value - root_lower > max_gap * max(1, tree.best_value)
-        ):
+        if too_wide():
             # The LP leaves too wide a gap for a tree to close in time: leave the rest to other searches.
             logger.info("branch-and-price: root gap %d..%d too wide, no tree", root_lower, tree.best_value)
             return _result(tree, root_lower, root_lower, False, 1, True, start, root_seconds)
@@ -446,7 +503,7 @@ def _rins(
 
     A cell (employee, day) is freed when the LP puts less than ``RINS_AGREE`` weight on the incumbent's value
     there; the rest is fixed to the incumbent, and CP-SAT (the engine's own model of the rules) re-solves the
-    freed cells hinted with the incumbent. Returns a better roster or ``None``.
+    freed cells hinted with the incumbent. Returns the roster found (never worse than ``incumbent``) or ``None``.
     """
     free: list[list[int]] = [[] for _ in range(compiled.employees)]
     for e, w in enumerate(weights):
@@ -463,10 +520,17 @@ def _rins(
     solver = cp_model.CpSolver()
     apply_preset(solver, "neighbourhood", time_limit=time_limit, workers=1, seed=seed)
     status = solver.solve(m.model)
+    logger.info(
+        "rins: %d free cells of %d, base %d, %s %s",
+        sum(map(len, free)),
+        compiled.employees * compiled.days,
+        compiled.objective(incumbent),
+        solver.status_name(status),
+        solver.objective_value if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else "-",
+    )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    found = m.extract(solver)
-    return found if compiled.objective(found) < compiled.objective(incumbent) else None
+    return m.extract(solver)
 
 
 def _push_children(

@@ -61,14 +61,17 @@ class CurtoisParams:
     concurrent_lns_max_vars: int = 5_000
     baseline_max_terms: int = 3_000_000
     colgen: bool = True
-    colgen_max_vars: int = 5_000
+    colgen_max_vars: int = 20_000
     colgen_max_days: int = 28
     colgen_share: float = 0.5
     branch: bool = True
     branch_root_ip_seconds: float = 3.0
     branch_lns_round: float = 3.0
-    branch_beside_lns: bool = True
+    branch_beside_lns: bool = False
     branch_max_gap: float = 0.02
+    branch_root_share: float = 0.6
+    branch_max_vars: int = 5_000
+    colgen_background_share: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +103,17 @@ class _Keeper(cp_model.CpSolverSolutionCallback):
     """Keeps the full model's latest solution for the concurrent LNS, and reports progress."""
 
     def __init__(
-        self, m: CurtoisModel, start: float, progress: ProgressCallback | None, *, target: int | None = None
+        self,
+        m: CurtoisModel,
+        start: float,
+        progress: ProgressCallback | None,
+        *,
+        target: int | None = None,
+        late_bound: Callable[[], int | None] | None = None,
     ) -> None:
         super().__init__()
         self.m, self.start, self.progress, self.target = m, start, progress, target
+        self.late_bound = late_bound
         self.lock = threading.Lock()
         self.latest: tuple[int, Assignment] | None = None
         self.taken = True
@@ -118,6 +128,8 @@ class _Keeper(cp_model.CpSolverSolutionCallback):
             self.latest, self.taken = (value, assignment), False
         if self.progress is not None:
             self.progress(Progress("full", value, self.best_objective_bound, time.monotonic() - self.start))
+        if self.late_bound is not None and (late := self.late_bound()) is not None:
+            self.target = late if self.target is None else max(self.target, late)
         if self.target is not None and value <= self.target:
             self.stop_search()  # a roster at a proven lower bound is optimal
 
@@ -241,6 +253,27 @@ def solve_curtois(
         report("construct", compiled.objective(best), None)
     lower_bound: int | None = None
     colgen = params.colgen and full and size <= params.colgen_max_vars and compiled.days <= params.colgen_max_days
+    if colgen and size > params.branch_max_vars and best is not None:
+        # Too large for a tree in the budget: the root column generation runs in the background for its bound
+        # (one pricing thread) while the full model searches for rosters; the bound is reported at the end.
+        phases.append("colgen")
+        background = _BackgroundBound(
+            compiled, best, deadline=start + params.colgen_background_share * params.time_limit
+        )
+        phases.append("full")
+        status, best, bound = _portfolio(
+            compiled, best, params, deadline=deadline, start=start, progress=progress, late_bound=background.bound
+        )
+        late = background.join()
+        if best is not None and late is not None:
+            value = compiled.objective(best)
+            if late > value:
+                logger.error("colgen bound %d above a lawful roster's objective %d: ignored", late, value)
+            else:
+                bound = float(late) if bound is None else max(bound, float(late))
+                if value <= bound + 1e-6:
+                    status = "OPTIMAL"
+        return _solution(compiled, status, best, bound, start, tuple(phases))
     if colgen and params.branch and best is not None:
         phases += ["colgen", "branch"]
         best, lower_bound, proven = _branch_and_price(
@@ -292,6 +325,42 @@ def solve_curtois(
     )
     logger.info("lns: %d iterations, %d improvements", stats.iterations, stats.improvements)
     return _solution(compiled, "FEASIBLE", best, None, start, tuple(phases))
+
+
+class _BackgroundBound:
+    """The root column generation of :mod:`.colgen` in a daemon thread on one pricing thread, for its bound."""
+
+    def __init__(self, compiled: Compiled, best: Assignment, *, deadline: float) -> None:
+        self._result: list[ColumnGenerationResult] = []
+
+        def run() -> None:
+            try:
+                self._result.append(
+                    column_generation(
+                        compiled,
+                        deadline=deadline,
+                        workers=1,
+                        initial_rosters=best,
+                        master_ip_seconds=0.0,
+                        dive_seconds=0.0,
+                    )
+                )
+            except Exception:  # the bound is an extra: a failure there must not cost the roster
+                logger.exception("column generation failed; continuing without its bound")
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def bound(self) -> int | None:
+        """Return the proven bound once column generation has ended, else ``None``."""
+        return self._result[0].lower_bound if self._result else None
+
+    def join(self) -> int | None:
+        self._thread.join()
+        if self._result:
+            result = self._result[0]
+            logger.info("colgen (background): bound %s, converged %s", result.lower_bound, result.converged)
+        return self.bound()
 
 
 class _Exchange:
@@ -359,6 +428,7 @@ def _branch_and_price(
                     on_roster=exchange.tree_found,
                     root_ip_seconds=min(params.branch_root_ip_seconds, 0.1 * params.time_limit),
                     max_gap=params.branch_max_gap,
+                    root_deadline=start + params.branch_root_share * params.time_limit,
                 )
             )
         except Exception:  # the tree is an extra: a failure there must not cost the roster
@@ -484,8 +554,12 @@ def _portfolio(
     start: float,
     progress: ProgressCallback | None,
     lower_bound: int | None = None,
+    late_bound: Callable[[], int | None] | None = None,
 ) -> tuple[Status, Assignment | None, float | None]:
     """Solve the monolithic model in a thread (bound + solutions) while the LNS improves on one core.
+
+    ``late_bound``: polled on each solution for a proven bound that arrives during the search (column
+    generation in the background); the search stops when a roster reaches it.
 
     The two share solutions one way: the LNS adopts every better roster the full model finds. The full model
     gets ``workers - 1`` CP-SAT workers; with a single worker there is no LNS. A proven ``lower_bound`` is
@@ -508,7 +582,7 @@ def _portfolio(
         workers=max(1, params.workers - 1) if lns else params.workers,
         seed=params.seed,
     )
-    keeper = _Keeper(m, start, progress, target=lower_bound)
+    keeper = _Keeper(m, start, progress, target=lower_bound, late_bound=late_bound)
     outcome: list[cp_model.CpSolverStatus] = []
     thread = threading.Thread(target=lambda: outcome.append(solver.solve(m.model, keeper)), daemon=True)
     thread.start()
