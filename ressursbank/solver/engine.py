@@ -170,12 +170,17 @@ def run(
         # transfers and ejection chains take most of the extra hours the time-ordered construction leaves
         from ressursbank.solver.local_search import improve_locally
 
+        # the CP-SAT parts are kept for open places (the local search never fills one); with every place covered
+        # they found nothing on Asker that the local search does not, so it gets the whole time
+        covered = all(len(people) >= int(c.n_count[n]) for n, people in enumerate(by_need))
+        share = 1.0 if covered else params.local_search_share
+
         by_need, local_stats = improve_locally(
             c,
             by_need,
             pins=pin_pairs,
             hint=hint_pairs,
-            deadline=min(started + params.time_limit_s * params.local_search_share, deadline - final_reserve),
+            deadline=min(started + params.time_limit_s * share, deadline - final_reserve),
             rounds=params.local_search_rounds,
             processes=params.processes,
         )

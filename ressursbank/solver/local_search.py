@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from itertools import pairwise
 
 import numpy as np
 
@@ -747,14 +748,25 @@ class LocalSearch:
         return out
 
 
+def spent(seconds: dict[str, float], kind: str, since: float, gain: int, gains: dict[str, int]) -> float:
+    """Add the time since ``since`` to ``seconds[kind]`` and a positive ``gain`` to ``gains[kind]``; returns now."""
+    now = time.perf_counter()
+    seconds[kind] = seconds.get(kind, 0.0) + now - since
+    gains[kind] = gains.get(kind, 0) + max(0, gain)
+    return now
+
+
 def _search(
     search: LocalSearch, deadline: float, rounds: int, chains: bool, evacuate: int, swap_width: int
-) -> dict[str, int | list[float]]:
+) -> dict[str, int | str | list[float] | list[int]]:
     """The passes of :func:`improve_locally` on one search state."""
     c = search.c
     started = time.perf_counter()
     moves = evacuated = swapped = replaced = gained = 0
     rounds_done: list[float] = []
+    round_gains: list[int] = []
+    spent_s: dict[str, float] = {}  # seconds and gain per kind of move, for the statistics
+    kind_gain: dict[str, int] = {}
     for round_index in range(rounds):
         # plain transfers first (cheap); chains and swaps once they are used up
         with_chains = chains and round_index > 0
@@ -769,18 +781,24 @@ def _search(
                 version = int(search.version[int(c.n_unit[n]), int(c.n_week[n])])
                 if search.failed.get(key) == version:
                     continue
+                clock = time.perf_counter()
                 gain = search.try_transfer(e, n, chains=with_chains)
+                clock = spent(spent_s, "transfer", clock, gain, kind_gain)
                 if gain <= 0 and with_chains and swap_width > 0:
                     gain = search.try_swap(e, n, swap_width)
                     swapped += gain > 0
-                if gain <= 0 and round_index > 1 and swap_width > 0:  # dearer and rarer: once the others are done
+                    clock = spent(spent_s, "swap", clock, gain, kind_gain)
+                if gain <= 0 and round_index > 2 and swap_width > 0:  # dear for what it finds (measured on Asker)
                     gain = search.try_replace(e, n, swap_width)
                     replaced += gain > 0
+                    spent(spent_s, "replace", clock, gain, kind_gain)
                 if gain <= 0:
                     search.failed[key] = version
                 if gain > 0:
                     moves += 1
                     round_gain += gain
+        clock = time.perf_counter()
+        before_home = round_gain
         for e in search.moved_people(evacuate):
             if time.perf_counter() > deadline:
                 break
@@ -788,8 +806,10 @@ def _search(
             if gain > 0:
                 evacuated += 1
                 round_gain += gain
+        spent(spent_s, "home", clock, round_gain - before_home, kind_gain)
         gained += round_gain
         rounds_done.append(round(time.perf_counter() - started, 1))
+        round_gains.append(round_gain)
         if (round_gain == 0 and with_chains == chains) or time.perf_counter() > deadline:
             break
     return {
@@ -799,36 +819,55 @@ def _search(
         "replaced": replaced,
         "gain": gained,
         "rounds": rounds_done,
+        "round_gains": round_gains,
+        "spent": " ".join(f"{k} {v:.1f} s {kind_gain[k]:.3g}" for k, v in spent_s.items()),
     }
 
 
 _SHARED: tuple[Compiled, list[list[int]], set[tuple[int, int]], set[tuple[int, int]] | None] | None = None
 
 
-HalfTask = tuple[int, int, float, int, bool, int, int]
+HalfTask = tuple[frozenset[int], float, int, bool, int, int]
 
 
-def _half(task: HalfTask) -> tuple[dict[int, list[int]], dict[str, int | list[float]]]:
-    """One process's share of a split search: only needs starting on days ``first``..``last`` may change."""
-    first, last, deadline, rounds, chains, swap_width, evacuate = task
+def _half(task: HalfTask) -> tuple[dict[int, list[int]], dict[str, int | str | list[float] | list[int]]]:
+    """One process's share of a split search: only needs starting on the given days may change."""
+    days, deadline, rounds, chains, swap_width, evacuate = task
     assert _SHARED is not None
     c, by_need, pins, hint = _SHARED
     search = LocalSearch(c, by_need, pins=pins, hint=hint)
-    search.movable = [first <= d <= last for d in c.n_day.tolist()]
+    search.movable = [d in days for d in c.n_day.tolist()]
     search.no_new_overtime = True
-    # bringing a lent person home needs all their away shifts in this half (``movable``)
+    # bringing a lent person home needs all their away shifts in this share (``movable``)
     found = _search(search, deadline, rounds, chains, evacuate, swap_width)
     changed = {n: search.by_need[n] for n in range(c.n_needs) if search.movable[n]}
     return changed, found
 
 
-def _split_days(c: Compiled) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """Two day ranges, by whole weeks, two days apart (so no rest or Sunday rule links a move of one to the other)."""
+def _independent(c: Compiled, first: set[int], second: set[int]) -> bool:
+    """No rule links a move on a day of ``first`` with a move on a day of ``second``: at least two days lie between
+    them (daily rest, one shift at a time), no week has days in both (hours, weekly rest, position) and no two
+    consecutive Sundays are one in each (Sunday alternation). Overtime caps over weeks are kept by letting nobody's
+    overtime grow."""
+    if not first or not second or any(abs(x - y) < 3 for x in first for y in second):
+        return False
+    if {d // 7 for d in first} & {d // 7 for d in second}:
+        return False
+    return not any((s in first and t in second) or (s in second and t in first) for s, t in pairwise(c.sundays))
+
+
+def _splits(c: Compiled) -> list[tuple[frozenset[int], frozenset[int]]]:
+    """Pairs of day sets two processes can search at once: the first and the second half of the weeks, then (from
+    four weeks) the middle weeks against the first and last, so that the days frozen by the first are searched."""
     days = c.problem.horizon_days
     if c.weeks < 2 or days < 10 or any(p.cohort_days > 0 for p in c.rule_params):
-        return None
+        return []
     boundary = 7 * (c.weeks // 2)
-    return (0, boundary - 2), (boundary + 1, days - 1)
+    candidates = [(set(range(0, boundary - 1)), set(range(boundary + 1, days)))]
+    if c.weeks >= 4:
+        last = 7 * (c.weeks - 1)
+        candidates.append((set(range(8, last - 2)), {*range(0, 6), *range(last, days)}))
+    return [(frozenset(a), frozenset(b)) for a, b in candidates if _independent(c, a, b)]
 
 
 def improve_locally(
@@ -843,14 +882,15 @@ def improve_locally(
     evacuate: int = 8,
     swap_width: int = 4,
     processes: int = 1,
-    parallel_share: float = 0.6,
+    parallel_share: float = 0.5,
 ) -> tuple[list[list[int]], dict[str, float | int | str]]:
     """Transfers, ejection chains, swaps and evacuations until no move helps, ``rounds`` passes are done or
     ``deadline`` passes.
 
-    With ``processes`` > 1, the first ``parallel_share`` of the time two processes search the first and the second
-    half of the weeks at once (moves there cannot break a rule across the halves: two days between them stay as
-    they are, and nobody's overtime grows), then one process goes on over the whole plan. With one process the
+    With ``processes`` > 1, for the first ``parallel_share`` of the time two processes search two sets of days at
+    once, first the two halves of the weeks, then the middle weeks against the first and the last (moves cannot
+    break a rule across the sets: two days between them stay as they are, see ``_independent``, and nobody's
+    overtime grows), then one process goes on over the whole plan. With one process the
     search is deterministic: people and shifts are visited in a fixed order.
     """
     global _SHARED
@@ -859,17 +899,19 @@ def improve_locally(
     if deadline - started < 1.0:  # setting the search up alone takes about that long on Asker
         return by_need, {"local_s": 0.0, "local_moves": 0}
     # two processes pay off only when each has a few seconds after building its own state
-    split = _split_days(c) if processes > 1 and deadline - started > 8.0 else None
+    phases = _splits(c) if processes > 1 and deadline - started > 8.0 else []
     totals = {"moves": 0, "evacuated": 0, "swaps": 0, "replaced": 0, "gain": 0}
-    if split is not None:
+    for index, (first, second) in enumerate(phases):
         import multiprocessing
 
-        halfway = started + (deadline - started) * parallel_share
+        until = started + (deadline - started) * parallel_share * (index + 1) / len(phases)
+        if until - time.perf_counter() < 4.0:
+            break
         before = sum(evaluate(c, by_need, hint=hint).values())
         _SHARED = (c, by_need, pins, hint)
         pool = multiprocessing.get_context("fork").Pool(2)
         try:
-            tasks = [(first, last, halfway, rounds, chains, swap_width, evacuate) for first, last in split]
+            tasks = [(days, until, rounds, chains, swap_width, evacuate) for days in (first, second)]
             results = pool.map(_half, tasks)
         finally:
             pool.terminate()
@@ -881,7 +923,7 @@ def improve_locally(
         after = sum(evaluate(c, merged, hint=hint).values())
         if after < before:  # the halves' objectives interact only through per-person totals; check the sum
             by_need = merged
-        stats["local_parallel_gain"] = before - after
+        stats["local_parallel_gain"] = int(stats.get("local_parallel_gain", 0)) + max(0, before - after)
         stats["local_parallel_s"] = round(time.perf_counter() - started, 3)
         for _, found in results:
             for key in totals:
@@ -903,6 +945,8 @@ def improve_locally(
             "local_gain": totals["gain"],
             "local_s": round(time.perf_counter() - started, 3),
             "local_rounds": " ".join(map(str, found["rounds"])),  # type: ignore[arg-type]
+            "local_spent_s": found["spent"],  # type: ignore[dict-item]
+            "local_round_gains": " ".join(f"{g:.3g}" for g in found["round_gains"]),  # type: ignore[union-attr]
         }
     )
     return search.by_need, stats
