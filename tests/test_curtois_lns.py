@@ -14,8 +14,9 @@ import pytest
 from ressursbank.checker.curtois import check_curtois
 from ressursbank.formats.curtois import read_curtois
 from ressursbank.solver.curtois.compile import OFF, compile_instance
-from ressursbank.solver.curtois.construct import construct
+from ressursbank.solver.curtois.construct import construct, roster_one
 from ressursbank.solver.curtois.lns import _draw, _Kind, _kinds, _merge, improve
+from ressursbank.solver.curtois.pattern import pattern_roster
 
 DATA = Path(__file__).parent / "data" / "curtois"
 
@@ -86,8 +87,38 @@ def test_draw_tries_every_kind_then_follows_the_gain_rate() -> None:
 
 
 def test_kinds_start_small_and_stay_within_the_instance() -> None:
-    """Every kind starts within its bounds, which never exceed the employees or the days of the instance."""
+    """Every kind starts within its bounds: employees, days, or (scatter) a percentage of the cells."""
     compiled = compile_instance(read_curtois(DATA / "Instance1.txt"))
     for kind in _kinds(compiled):
         assert isinstance(kind, _Kind)
-        assert kind.low <= kind.size <= kind.high <= max(compiled.employees, compiled.days)
+        top = 100 if kind.name == "scatter" else max(compiled.employees, compiled.days)
+        assert 0 < kind.low <= kind.size <= kind.high <= top
+
+
+def test_roster_one_starts_from_a_hinted_row_and_never_does_worse() -> None:
+    """Given the pattern constructor's row as a hint, the single-employee model returns a row at most as costly."""
+    instance = read_curtois(DATA / "Instance2.txt")
+    compiled = compile_instance(instance)
+    assignment = compiled.empty()
+    rng = random.Random(0)
+    for e in range(compiled.employees):
+        row = pattern_roster(compiled, e, assignment, rng)
+        assert row is not None
+        hinted = [r[:] for r in assignment]
+        hinted[e] = row
+        result = roster_one(compiled, assignment, e, time_limit=2.0, seed=0, hint_row=row)
+        assert result is not None
+        assert compiled.objective(result) <= compiled.objective(hinted)
+        assignment = result
+    report = check_curtois(instance, compiled.to_roster(assignment))
+    assert report.feasible, report.verdict
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_construction_is_lawful_in_both_modes(exact: bool) -> None:
+    """Pattern-hinted CP-SAT construction (exact) and pattern-first construction both give a lawful roster."""
+    instance = read_curtois(DATA / "Instance3.txt")
+    compiled = compile_instance(instance)
+    roster = construct(compiled, deadline=time.monotonic() + 5, seed=0, exact=exact)
+    assert roster is not None
+    assert check_curtois(instance, compiled.to_roster(roster)).feasible

@@ -22,7 +22,13 @@ _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
 def roster_one(
-    compiled: Compiled, assignment: Assignment, e: int, *, time_limit: float, seed: int
+    compiled: Compiled,
+    assignment: Assignment,
+    e: int,
+    *,
+    time_limit: float,
+    seed: int,
+    hint_row: list[int] | None = None,
 ) -> Assignment | None:
     """Return ``assignment`` with employee ``e`` re-rostered at least cost, or ``None`` if none was found.
 
@@ -38,13 +44,20 @@ def roster_one(
         Seconds for the single-employee model.
     seed
         CP-SAT random seed.
+    hint_row
+        A lawful row for ``e`` to start from (e.g. the pattern constructor's); without it the current row is
+        the hint when it has shifts.
     """
     free: list[range | tuple[()]] = [()] * compiled.employees
     free[e] = range(compiled.days)
     m = CurtoisModel(compiled, fixed=assignment, free=free)
     post_rules(m)
     add_objective(m)
-    if any(s != OFF for s in assignment[e]):
+    if hint_row is not None:
+        hinted = [row[:] for row in assignment]
+        hinted[e] = hint_row
+        m.add_hint(hinted)
+    elif any(s != OFF for s in assignment[e]):
         m.add_hint(assignment)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
@@ -73,22 +86,27 @@ def construct(compiled: Compiled, *, deadline: float, seed: int, exact: bool = T
     for position, e in enumerate(order):
         remaining = deadline - time.monotonic()
         share = remaining / (len(order) - position)
-        result: Assignment | None = None
-        if not exact or remaining <= 0:
-            # Past the deadline only the fast pattern constructor runs, so the roster is still completed.
-            row = pattern_roster(compiled, e, assignment, rng)
-            if row is not None:
-                assignment[e] = row
-                continue
-            if remaining <= 0:
+        # The pattern constructor is nearly instant and lawful; CP-SAT then improves its row within the share.
+        # Without that hint CP-SAT may not find any row in time on long horizons (instance 19: 84 days).
+        row = pattern_roster(compiled, e, assignment, rng)
+        if row is not None and (not exact or remaining <= 0):
+            assignment[e] = row
+            continue
+        if remaining <= 0:
+            return None  # past the deadline only the pattern constructor runs, and it failed
+        result = roster_one(
+            compiled, assignment, e, time_limit=min(remaining, max(0.05, share)), seed=seed, hint_row=row
+        )
+        if row is not None:
+            assignment[e] = row
+            if result is not None and compiled.objective(result) <= compiled.objective(assignment):
+                assignment = result
+        elif result is not None:
+            assignment = result
+        else:
+            # Neither found a row in its share: one longer CP-SAT attempt before giving up.
+            result = roster_one(compiled, assignment, e, time_limit=max(1.0, 4 * share), seed=seed + 1)
+            if result is None:
                 return None
-        result = roster_one(compiled, assignment, e, time_limit=min(remaining, max(0.05, share)), seed=seed)
-        if result is None and exact:
-            row = pattern_roster(compiled, e, assignment, rng)
-            if row is not None:
-                assignment[e] = row
-                continue
-        if result is None:
-            return None
-        assignment = result
+            assignment = result
     return assignment

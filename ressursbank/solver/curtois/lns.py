@@ -14,7 +14,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -56,6 +56,10 @@ LONG_HORIZON = 84
 LONG_WINDOW = 28
 
 
+#: The free days of one employee in a neighbourhood.
+_Days = range | tuple[int, ...]
+
+
 def _horizon_part(days: int, around: int, rng: random.Random) -> range:
     """Return the whole horizon, or on long horizons a window of ``LONG_WINDOW`` days containing ``around``."""
     if days <= LONG_HORIZON:
@@ -82,9 +86,9 @@ def _penalised_cells(compiled: Compiled, assignment: Assignment) -> list[tuple[i
     return cells
 
 
-def _neighbourhood(kind: _Kind, compiled: Compiled, rng: random.Random, best: Assignment) -> list[range | tuple[()]]:
+def _neighbourhood(kind: _Kind, compiled: Compiled, rng: random.Random, best: Assignment) -> list[_Days]:
     n_e, n_d = compiled.employees, compiled.days
-    free: list[range | tuple[()]] = [()] * n_e
+    free: list[_Days] = [()] * n_e
     if kind.name in ("cover", "cover_days"):
         cells = _penalised_cells(compiled, best)
         if cells:
@@ -112,6 +116,11 @@ def _neighbourhood(kind: _Kind, compiled: Compiled, rng: random.Random, best: As
         days = _horizon_part(n_d, rng.randrange(n_d), rng)
         for e in rng.sample(range(n_e), max(1, min(n_e, round(kind.size)))):
             free[e] = days
+    elif kind.name == "scatter":
+        # Random cells all over the roster (CP-SAT's own random-variable neighbourhood): many small moves at once.
+        share = kind.size / 100
+        for e in range(n_e):
+            free[e] = tuple(d for d in range(n_d) if rng.random() < share)
     elif kind.name == "days":
         length = max(2, min(n_d, round(kind.size)))
         start = rng.randrange(0, n_d - length + 1)
@@ -296,7 +305,7 @@ class _Search:
                 grow = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE) or gain > 0
                 kind.size = min(kind.high, kind.size * 1.15 + 0.3) if grow else max(kind.low, kind.size * 0.85)
 
-    def _offer(self, candidate: Assignment, base_value: int, version: int, free: list[range | tuple[()]]) -> int:
+    def _offer(self, candidate: Assignment, base_value: int, version: int, free: list[_Days]) -> int:
         """Accept ``candidate`` (solved from the incumbent of ``version``) if it improves; return the gain.
 
         When another thread replaced the incumbent meanwhile, the candidate's free cells are carried over onto
@@ -327,7 +336,7 @@ class _Search:
 
 
 def _merge(
-    compiled: Compiled, incumbent: Assignment, candidate: Assignment, free: list[range | tuple[()]]
+    compiled: Compiled, incumbent: Assignment, candidate: Assignment, free: Sequence[_Days]
 ) -> Assignment | None:
     """Return ``incumbent`` with the free cells of ``candidate``, or ``None`` if a changed employee breaks a rule."""
     merged = [row[:] for row in incumbent]
@@ -367,6 +376,7 @@ def _kinds(compiled: Compiled) -> list[_Kind]:
         _Kind("block", min(n_d, 7.0), 3.0, float(n_d)),
         _Kind("cover", min(n_e, 2.0), 1.0, float(n_e)),
         _Kind("cover_days", min(n_d, 3.0), 2.0, float(n_d)),
+        _Kind("scatter", 10.0, 2.0, 60.0),
     ]
 
 
