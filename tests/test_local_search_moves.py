@@ -3,11 +3,14 @@ equals the objective's fall, the independent checker finds no hard violation and
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
+
 from ressursbank.checker import check_plan
 from ressursbank.domain.problem import Problem
 from ressursbank.solver.compile import Compiled, compile_problem
 from ressursbank.solver.engine import to_plan
-from ressursbank.solver.local_search import LocalSearch
+from ressursbank.solver.local_search import LocalSearch, _independent, _splits
 from ressursbank.solver.objective import evaluate
 from tests.helpers_engine import HEALTH, employee, need, problem
 
@@ -94,3 +97,24 @@ def test_bring_home_undoes_what_does_not_pay() -> None:
     assert search.try_bring_home(c.employee_index["a"], most=8) == 0
     assert (_who(c, search, "h1"), _who(c, search, "m2")) == (["a"], ["b"])
     assert sum(evaluate(c, search.by_need).values()) == before
+
+
+def test_split_phases_are_independent_and_cover_every_day() -> None:
+    """Four weeks from a Monday: two split phases, every day searched in one of them, the sets of each phase at
+    least two days apart with no week and no pair of consecutive Sundays shared; from a Wednesday both would put
+    two consecutive Sundays in different processes, so they are left out."""
+    monday = problem([employee("a")], [need("d0", 0), need("d27", 27)], days=28)
+    c = compile_problem(monday)
+    phases = _splits(c)
+    assert len(phases) == 2
+    assert set().union(*(first | second for first, second in phases)) == set(range(28))
+    for first, second in phases:
+        assert min(abs(x - y) for x in first for y in second) >= 3
+        assert not {d // 7 for d in first} & {d // 7 for d in second}
+    later = problem([employee("a")], [need("d2", 2), need("d29", 29)], days=30)
+    wednesday = replace(later, horizon_start=later.horizon_start + dt.timedelta(days=2), horizon_days=28)
+    c = compile_problem(wednesday)
+    assert c.sundays == (4, 11, 18, 25)
+    halves = (set(range(13)), set(range(15, 28)))
+    assert not _independent(c, *halves)  # Sundays 11 and 18 in different processes
+    assert _splits(c) == []  # so the search runs in one process
