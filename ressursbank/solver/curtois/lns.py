@@ -118,9 +118,11 @@ def _neighbourhood(kind: _Kind, compiled: Compiled, rng: random.Random, best: As
             free[e] = days
     elif kind.name == "scatter":
         # Random cells all over the roster (CP-SAT's own random-variable neighbourhood): many small moves at once.
+        # On long horizons the cells lie in one window, as for the employee neighbourhoods.
         share = kind.size / 100
+        window = _horizon_part(n_d, rng.randrange(n_d), rng)
         for e in range(n_e):
-            free[e] = tuple(d for d in range(n_d) if rng.random() < share)
+            free[e] = tuple(d for d in window if rng.random() < share)
     elif kind.name == "days":
         length = max(2, min(n_d, round(kind.size)))
         start = rng.randrange(0, n_d - length + 1)
