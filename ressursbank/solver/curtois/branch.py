@@ -60,6 +60,9 @@ logger = logging.getLogger(__name__)
 INTEGRAL = 1e-6
 #: Time limit of one employee's pricing solve.
 MAX_PRICING_SECONDS = 5.0
+#: While columns keep coming, a pricing solve stops after this many seconds (its bound stays valid, only
+#: weaker); a round that adds nothing is repeated exactly before the LP counts as solved. 0 disables.
+FAST_PRICING_SECONDS = 0.0
 #: The restricted master IP runs again (for ``root_ip_seconds``) after this many seconds of tree search.
 IP_EVERY_SECONDS = 6.0
 #: RINS frees a cell when the LP puts less than this weight on the incumbent's value there.
@@ -129,6 +132,7 @@ class _Tree:
         self.best_value: int | None = None
         self.fixings: list[list[Fixing]] = [[] for _ in range(compiled.employees)]
         self.last_rins = 0.0
+        self.rins_every = RINS_EVERY_SECONDS
         self.rins_runs = 0
 
     # -- incumbent --------------------------------------------------------------------------------------
@@ -166,8 +170,11 @@ class _Tree:
             return
         self.rins_runs += 1
         found = _rins(self.c, base, weights, time_limit=limit, seed=self.rins_runs)
+        before = self.best_value
         if found is not None:
             self.offer(found)
+        # Back off while RINS fails (the incumbent is often optimal already and the time is the tree's).
+        self.rins_every = RINS_EVERY_SECONDS if self.best_value != before else 2 * self.rins_every
         self.last_rins = time.monotonic()
 
     def dive(self, until: float) -> None:
@@ -224,12 +231,13 @@ class _Tree:
                 var.SetUb(infinity if _obeys(row, per[e]) else 0.0)
         return possible
 
-    def price(self, duals: Duals, employees: Sequence[int], until: float) -> list[Priced] | None:
+    def price(self, duals: Duals, employees: Sequence[int], until: float, *, fast: bool = False) -> list[Priced] | None:
         if time.monotonic() >= until:
             return None
+        most = FAST_PRICING_SECONDS if fast else MAX_PRICING_SECONDS
 
         def one(e: int) -> Priced:
-            limit = min(MAX_PRICING_SECONDS, until - time.monotonic())
+            limit = min(most, until - time.monotonic())
             return self.pricers[e].price(duals, time_limit=limit)
 
         if self.pool is None:
@@ -267,6 +275,7 @@ class _Tree:
                     self.add_column(e, row)
         centre: Duals | None = None
         alpha = SMOOTHING
+        fast = FAST_PRICING_SECONDS > 0
         while time.monotonic() < until:
             self.refresh()
             lp_value, lp_duals, mu = self.master.solve()
@@ -284,7 +293,7 @@ class _Tree:
                     [alpha * centre[d][s] + (1 - alpha) * lp_duals[d][s] for s in range(c.shifts)]
                     for d in range(c.days)
                 ]
-            priced = self.price(duals, everyone, until)
+            priced = self.price(duals, everyone, until, fast=fast)
             if priced is None:
                 break
             if any(not p.rows and math.isinf(p.bound) for p in priced):
@@ -299,8 +308,11 @@ class _Tree:
                     continue
                 if all(p.optimal for p in priced):
                     return max(bound, lagrangian), True
-            elif alpha == 0.0:
-                alpha = SMOOTHING
+                fast = False  # the truncated pricing found nothing: price exactly before concluding
+            else:
+                fast = FAST_PRICING_SECONDS > 0
+                if alpha == 0.0:
+                    alpha = SMOOTHING
         return bound, False
 
     def lp_rosters(self) -> tuple[Assignment, list[dict[Row, float]]]:
@@ -361,7 +373,7 @@ def branch_and_price(
         Polled between nodes.
     root_ip_seconds
         Seconds for the restricted master IP (SCIP over the columns, hinted with the incumbent) after the root,
-        and again every ``IP_EVERY_SECONDS`` of tree search.
+        and again every ``IP_EVERY_SECONDS`` of tree search (twice as long after each failure).
     max_gap
         No tree when the incumbent after the root exceeds the root bound by more than this share of it: the
         call returns the root bound at once (``proven`` false), leaving the time to other searches.
@@ -419,6 +431,8 @@ def branch_and_price(
                 solved = _master_mip(tree.master, time_limit=limit, hint=tree.best)
                 if solved is not None:
                     tree.offer(solved)
+        if tree.best_value is not None and tree.best_value <= root_lower:
+            return _result(tree, tree.best_value, root_lower, True, 1, root_converged, start, root_seconds)
         if not root_converged:
             return _result(tree, root_lower, root_lower, False, 1, False, start, root_seconds)
         if too_wide():
@@ -433,19 +447,22 @@ def branch_and_price(
         _push_children(tree, heap, current, weights, counter)
         current = None
         last_ip = time.monotonic()
+        ip_every = IP_EVERY_SECONDS
         while heap:
             tree.refresh()
             if (
                 root_ip_seconds > 0
-                and time.monotonic() - last_ip >= IP_EVERY_SECONDS
+                and time.monotonic() - last_ip >= ip_every
                 and (tree.best_value is None or tree.best_value > heap[0].key[0])
             ):
                 # Price-and-branch primal: the restricted master IP over every column generated so far.
                 limit = min(root_ip_seconds, deadline - time.monotonic())
                 if limit > 0.1:
                     solved = _master_mip(tree.master, time_limit=limit, hint=tree.best)
+                    before = tree.best_value
                     if solved is not None:
                         tree.offer(solved)
+                    ip_every = IP_EVERY_SECONDS if tree.best_value != before else 2 * ip_every
                 last_ip = time.monotonic()
             node = heap[0]
             if tree.best_value is not None and node.key[0] >= tree.best_value:
@@ -468,7 +485,7 @@ def branch_and_price(
                 break  # out of time inside the node: it stays open with its bound so far
             rounded, weights = tree.lp_rosters()
             tree.offer(rounded)
-            if time.monotonic() - tree.last_rins >= RINS_EVERY_SECONDS:
+            if time.monotonic() - tree.last_rins >= tree.rins_every:
                 tree.rins(weights, deadline)
             if tree.branching(weights) is None or (tree.best_value is not None and node.key[0] >= tree.best_value):
                 current = None  # integral LP (its roster is offered) or pruned

@@ -1,0 +1,103 @@
+"""Branch-and-price on Curtois instances 1-3: valid bounds, fixings obeyed by pricing, proofs only when true.
+
+A bound above the known optimum, or "proven" on a roster that is not optimal, is a defect. No test asserts wall
+time; deadlines only bound how long a test may take.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from ressursbank.checker.curtois import check_curtois
+from ressursbank.formats.curtois import read_curtois
+from ressursbank.solver.curtois.branch import branch_and_price
+from ressursbank.solver.curtois.colgen import Pricer
+from ressursbank.solver.curtois.compile import OFF, Compiled, compile_instance
+from ressursbank.solver.curtois.construct import construct
+
+DATA = Path(__file__).parent / "data" / "curtois"
+OPTIMUM = {1: 607, 2: 828, 3: 1001}
+
+
+def _compiled(number: int) -> Compiled:
+    return compile_instance(read_curtois(DATA / f"Instance{number}.txt"))
+
+
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_tree_proves_the_optimum_with_a_valid_bound(number: int) -> None:
+    """Instance 1 has an integrality gap (LP 558, optimum 607): only the tree closes it."""
+    compiled = _compiled(number)
+    result = branch_and_price(compiled, deadline=time.monotonic() + 300, workers=1, root_ip_seconds=1)
+    assert result.lower_bound is not None and result.lower_bound <= OPTIMUM[number]
+    assert result.root_bound is not None and result.root_bound <= result.lower_bound
+    assert result.assignment is not None and result.objective is not None
+    report = check_curtois(compiled.instance, compiled.to_roster(result.assignment))
+    assert report.feasible, report.verdict
+    assert report.objective == result.objective >= OPTIMUM[number]
+    if result.proven:
+        assert result.objective == result.lower_bound == OPTIMUM[number]
+    assert result.proven  # generous deadline: these trees are small
+
+
+def test_an_optimal_incumbent_is_proven_at_once() -> None:
+    """Handed the optimum of instance 2 (LP bound = optimum), the root prunes it: proven, one node."""
+    compiled = _compiled(2)
+    found = branch_and_price(compiled, deadline=time.monotonic() + 300, root_ip_seconds=1)
+    assert found.proven and found.assignment is not None
+    again = branch_and_price(compiled, deadline=time.monotonic() + 300, initial_rosters=[found.assignment])
+    assert again.proven and again.objective == OPTIMUM[2] and again.nodes == 1
+
+
+def test_a_bad_incumbent_from_outside_is_not_called_optimal() -> None:
+    """Past its deadline the search reports the open bound, never ``proven``, for a roster above the optimum."""
+    compiled = _compiled(1)
+    seed = construct(compiled, deadline=time.monotonic() + 10, seed=0)
+    assert seed is not None
+    result = branch_and_price(compiled, deadline=time.monotonic() - 1, initial_rosters=[seed])
+    assert not result.proven and result.lower_bound is None
+    assert result.objective == compiled.objective(seed)
+
+
+@pytest.mark.parametrize("number", [2, 3])
+def test_pricing_obeys_branching_fixings(number: int) -> None:
+    """Fixings pushed into the pricing model hold in every roster it returns, and can be lifted again."""
+    compiled = _compiled(number)
+    rng = random.Random(number)
+    duals = [
+        [rng.uniform(-compiled.cover_over[d][s], compiled.cover_under[d][s]) for s in range(compiled.shifts)]
+        for d in range(compiled.days)
+    ]
+    pricer = Pricer(compiled, 0)
+    free = pricer.price(duals, time_limit=20)
+    assert free.rows and free.optimal
+    best = free.rows[-1]
+    # Force the opposite of what the unconstrained optimum does on two days.
+    day_off = next(d for d in range(compiled.days) if compiled.allowed[0][d])
+    fixings = [(day_off, OFF, best[day_off] != OFF), (compiled.days - 1, best[-1], False)]
+    assert pricer.fix(fixings)
+    fixed = pricer.price(duals, time_limit=20)
+    for row in fixed.rows:
+        assert all((row[d] == s) == on for d, s, on in fixings)
+    if fixed.optimal and not math.isinf(fixed.bound):
+        assert fixed.bound >= free.bound - 1e-6  # a restriction never lowers the minimum
+    assert pricer.fix([])
+    assert pricer.price(duals, time_limit=20).bound == pytest.approx(free.bound, abs=1e-6)
+
+
+def test_impossible_fixings_are_reported() -> None:
+    """A shift on a fixed day off is impossible on its face; contradictory fixings make pricing infeasible."""
+    compiled = _compiled(1)
+    pricer = Pricer(compiled, 0)
+    blocked = [d for d in range(compiled.days) if not compiled.allowed[0][d]]
+    if blocked:
+        assert not pricer.fix([(blocked[0], 0, True)])
+    day, shift = next((d, cell[0]) for d, cell in enumerate(compiled.allowed[0]) if cell)
+    assert pricer.fix([(day, OFF, True), (day, shift, True)])
+    duals = [[0.0] * compiled.shifts for _ in range(compiled.days)]
+    result = pricer.price(duals, time_limit=20)
+    assert not result.rows and math.isinf(result.bound)
