@@ -14,8 +14,8 @@ can work) plus, in the week's first "free" slots (those the shortest shift fills
 spread over all of the person's free slots of the horizon: at most one move per person is ever charged. Every
 shift costs its wage (the class's least) and its need's least supplement. A place may be left unmet at its weight.
 Classes also share a *taste* (unit kinds volunteered for, avoiding nights, avoiding weekends), so a shift pays the
-preferences term: away at a kind not volunteered for, a night or a weekend the taste avoids (need nodes and host
-pools keep nights and weekends apart).
+preferences term: away at a kind not volunteered for, a night or a weekend the taste avoids (need nodes keep
+weekends apart; a host pool that mixes nights and days is priced at its least).
 
 The unsocial spread is a separate flow over the horizon (the k-th evening, night or weekend shift of a person adds
 ``2k - 1`` squares) that is given a small part of each unmet place's weight; the weekly flows keep the rest. Any
@@ -218,10 +218,9 @@ def _origin_to_pools(
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Arcs origin -> host pool: (origin row, pool, price) for every origin (home unit, profile, length index and,
     with ``tastes``, taste) and every pool of eligible need nodes (``p_idx``, ``k_idx``, their pool ``pool_of``) of
-    that profile and length: the least travel to a host of the pool other than home, plus the outside-sector cost
-    spread over ``per_shift`` shifts where that host is in another sector, plus, with ``tastes``, the unwanted
-    shifts (a host kind not volunteered for, a night or weekend the taste avoids; pools must not mix nights and
-    days or weekends and weekdays)."""
+    that profile and length: the least, over the pool's eligible hosts other than home, of travel plus the
+    outside-sector cost spread over ``per_shift`` shifts where that host is in another sector plus, with
+    ``tastes``, the unwanted shifts (a host kind not volunteered for, a night or weekend the taste avoids)."""
     w = c.weights
     outside_share = w.outside_sector_person // per_shift
     by_profile = np.argsort(p_idx, kind="stable")
@@ -590,8 +589,6 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_un
     p_idx, k_idx = np.nonzero(node_ok)
     n_clusters = int(people.unit_cluster.max(initial=0)) + 1
     pool_key = (p_idx * n_len + nodes.length_index[k_idx]) * n_clusters + people.unit_cluster[nodes.unit[k_idx]]
-    if people.tastes.enabled:  # pools do not mix what tastes avoid
-        pool_key = pool_key * 4 + nodes.night[k_idx] * 2 + nodes.weekend[k_idx]
     pools, pool_of = np.unique(pool_key, return_inverse=True)
     pool_of = pool_of.reshape(-1)
     pool0 = origin0 + len(origins)
