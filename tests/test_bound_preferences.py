@@ -3,18 +3,19 @@ for, a night for someone avoiding nights, a weekend for someone avoiding weekend
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import replace
 
 import pytest
 
-from ressursbank.domain.people import Employee
+from ressursbank.domain.people import Absence, Employee
 from ressursbank.domain.problem import Problem
 from ressursbank.domain.rules import ObjectiveWeights
 from ressursbank.result import Result
 from ressursbank.solver.bound_shifts import shift_flow_bound
 from ressursbank.solver.compile import compile_problem
-from tests.helpers_engine import HEALTH, NURSE, employee, need, problem, run
+from tests.helpers_engine import HEALTH, MONDAY, NURSE, employee, need, problem, run
 
 UNWANTED = ObjectiveWeights().unwanted_shift
 
@@ -123,3 +124,46 @@ def test_large_municipalities_leave_preferences_out(monkeypatch: pytest.MonkeyPa
     p = problem([_avoiding(employee("a"), nights=True)], [need(f"n{d}", d, "night") for d in (0, 2)])
     monkeypatch.setattr(shifts_module, "TASTES_UP_TO_EMPLOYEES", 0)
     assert shift_flow_bound(compile_problem(p)) == _bound_without_preferences(p)
+
+
+def _two_week_instance(seed: int) -> Problem:
+    """Two weeks, people at four units (the school in another sector) with tastes, absences and wages; day, evening,
+    night and twelve-hour needs at three units, some for two people."""
+    rng = random.Random(seed)
+    people = []
+    for i in range(rng.randint(2, 5)):
+        absences: tuple[Absence, ...] = ()
+        if rng.random() < 0.3:
+            start = dt.datetime.combine(MONDAY + dt.timedelta(days=rng.randint(0, 12)), dt.time(0, 0))
+            absences = (Absence(start, start + dt.timedelta(days=2)),)
+        e = employee(
+            f"e{i}",
+            home=rng.choice(("home", "host", "far", "school")),
+            position_pct=rng.choice((40, 60, 75, 100)),
+            wants_more_hours=rng.random() < 0.3,
+            codes=(NURSE, HEALTH) if rng.random() < 0.8 else (HEALTH,),
+            willing=rng.choice(((), ("corona_clinic",), ("nursing_home",), ("corona_clinic", "nursing_home"))),
+            absences=absences,
+            wage=rng.choice((250, 300, 400)),
+        )
+        people.append(_avoiding(e, nights=rng.random() < 0.4, weekends=rng.random() < 0.4))
+    needs = [
+        need(
+            f"n{k}",
+            rng.randint(0, 13),
+            rng.choice(("day", "evening", "night", "twelve")),
+            unit=rng.choice(("home", "host", "far")),
+            critical=rng.random() < 0.5,
+            count=rng.choice((1, 1, 2)),
+        )
+        for k in range(rng.randint(6, 14))
+    ]
+    return problem(people, needs, days=14)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_never_above_proven_optimum_over_two_weeks(seed: int) -> None:
+    p = _two_week_instance(seed)
+    bound = shift_flow_bound(compile_problem(p))
+    assert bound is not None
+    assert bound <= _optimal(p).objective
