@@ -1,11 +1,15 @@
 """Large neighbourhood search: free some employees and/or days, fix the rest, re-solve, keep improvements.
 
-Five neighbourhoods: a few employees over the whole horizon (moves work between people), every employee over
-a window of days (re-balances cover locally), some employees over a window, and two induced by the cover
-residuals: a costly (day, shift) cell drawn by its penalty, with either some employees who could repair it (off
-or on another shift there when under-covered, on it when over-covered) over the whole horizon, or everyone over
-a window of days around it. Each kind adapts its size: it grows when the sub-problem was solved to optimality in
-time and shrinks when it was not.
+Six neighbourhoods: a few employees over the whole horizon (moves work between people), every employee over
+a window of days (re-balances cover locally), some employees over a window, random cells all over the roster
+(CP-SAT's own random-variable neighbourhood), and two induced by the cover residuals: a costly (day, shift) cell
+drawn by its penalty, with either some employees who could repair it (off or on another shift there when
+under-covered, on it when over-covered) over the whole horizon, or everyone over a window of days around it.
+Each kind adapts its size: it grows when the sub-problem was solved to optimality in time or improved, and
+shrinks when it did neither. Kinds are drawn in proportion to their recent gain per second (with a floor), so
+the search spends its time where it pays on the instance at hand. With several workers, one sub-problem per
+worker is solved at once (CP-SAT releases the GIL); an improvement found on a stale incumbent is carried over
+onto the new one when the employees it changes stay lawful.
 """
 
 from __future__ import annotations
@@ -201,7 +205,7 @@ def improve(
         search.run(random.Random(seed))
     else:
         pool = [
-            threading.Thread(target=search.run, args=(random.Random(seed * 7919 + t),), daemon=True)
+            threading.Thread(target=search.run_logged, args=(random.Random(seed * 7919 + t),), daemon=True)
             for t in range(threads)
         ]
         for thread in pool:
@@ -261,6 +265,13 @@ class _Search:
         """Make ``roster`` the incumbent (the caller holds the lock)."""
         self.best, self.best_value = [row[:] for row in roster], value
         self.version += 1
+
+    def run_logged(self, rng: random.Random) -> None:
+        """:meth:`run` in a thread: an error ends this thread only (the others and the incumbent stay)."""
+        try:
+            self.run(rng)
+        except Exception:
+            logger.exception("an LNS thread failed; the search goes on without it")
 
     def run(self, rng: random.Random) -> None:
         """Draw, build and solve neighbourhoods until the deadline, a stop or the target."""
