@@ -352,6 +352,7 @@ def branch_and_price(
     root_ip_seconds: float = 0.0,
     max_gap: float | None = None,
     root_deadline: float | None = None,
+    on_root: Callable[[], None] | None = None,
 ) -> BranchResult:
     """Run branch-and-price until the tree is exhausted, ``stop()`` is true, or ``deadline`` passes.
 
@@ -380,6 +381,8 @@ def branch_and_price(
     root_deadline
         When the root's column generation has not converged by then, the call returns after the root's primal
         steps (RINS, restricted master IP) with the root's Lagrangian bound (valid, if weaker).
+    on_root
+        Called once the root and its primal steps are done (e.g. to stop a search running beside the root).
     """
     start = time.monotonic()
     tree = _Tree(compiled, workers=workers, incumbent=incumbent, on_roster=on_roster)
@@ -422,7 +425,7 @@ def branch_and_price(
                 and tree.best_value - root_lower > max_gap * max(1, tree.best_value)
             )
 
-        if too_wide():
+        if root_converged and too_wide():  # a dive re-solves the LP at every step: only where it is quick
             tree.dive(min(deadline, time.monotonic() + max(DIVE_SECONDS, 0.1 * (deadline - start))))
             tree.rins(weights, deadline)
         if root_ip_seconds > 0 and (tree.best_value is None or tree.best_value > root_lower):
@@ -431,6 +434,8 @@ def branch_and_price(
                 solved = _master_mip(tree.master, time_limit=limit, hint=tree.best)
                 if solved is not None:
                     tree.offer(solved)
+        if on_root is not None:
+            on_root()
         if tree.best_value is not None and tree.best_value <= root_lower:
             return _result(tree, tree.best_value, root_lower, True, 1, root_converged, start, root_seconds)
         if not root_converged:

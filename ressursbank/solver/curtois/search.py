@@ -68,6 +68,7 @@ class CurtoisParams:
     branch_root_ip_seconds: float = 3.0
     branch_lns_round: float = 3.0
     branch_beside_lns: bool = False
+    branch_lns_during_root: bool = True
     branch_max_gap: float = 0.02
     branch_root_share: float = 0.6
     branch_max_vars: int = 5_000
@@ -415,6 +416,7 @@ def _branch_and_price(
     outcome: list[BranchResult] = []
     beside = params.branch_beside_lns and params.workers >= 2
     pricing_threads = max(1, params.workers - 1) if beside else params.workers
+    root_done = threading.Event()
 
     def run() -> None:
         try:
@@ -429,6 +431,7 @@ def _branch_and_price(
                     root_ip_seconds=min(params.branch_root_ip_seconds, 0.1 * params.time_limit),
                     max_gap=params.branch_max_gap,
                     root_deadline=start + params.branch_root_share * params.time_limit,
+                    on_root=root_done.set,
                 )
             )
         except Exception:  # the tree is an extra: a failure there must not cost the roster
@@ -436,9 +439,15 @@ def _branch_and_price(
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    if beside:
+    if beside or (params.branch_lns_during_root and params.workers >= 2):
+        # Beside the whole tree, or only while the root's column generation runs (the tree then gets both
+        # cores): the root takes 5-35 s on 7-12, and without a search beside it the roster would wait.
         round_number = 0
-        while thread.is_alive() and time.monotonic() < deadline - 0.05:
+
+        def over() -> bool:
+            return not thread.is_alive() or (not beside and root_done.is_set())
+
+        while not over() and time.monotonic() < deadline - 0.05:
             best, _ = improve(
                 compiled,
                 best,
@@ -452,7 +461,7 @@ def _branch_and_price(
                     else lambda value: progress(Progress("lns", value, None, time.monotonic() - start))
                 ),
                 incoming=exchange.for_lns,
-                stop=lambda: not thread.is_alive(),
+                stop=over,
             )
             exchange.lns_found(compiled.objective(best), best)
             round_number += 1
