@@ -789,7 +789,7 @@ def _search(
                     swapped += gain > 0
                     clock = spent(spent_s, "swap", clock, gain, kind_gain)
                 if gain <= 0 and round_index > 2 and swap_width > 0:  # dear for what it finds (measured on Asker)
-                    gain = search.try_replace(e, n, swap_width)
+                    gain = search.try_replace(e, n, min(4, swap_width))
                     replaced += gain > 0
                     spent(spent_s, "replace", clock, gain, kind_gain)
                 if gain <= 0:
@@ -880,7 +880,7 @@ def improve_locally(
     rounds: int = 3,
     chains: bool = True,
     evacuate: int = 8,
-    swap_width: int = 4,
+    swap_width: int = 12,
     processes: int = 1,
     parallel_share: float = 0.5,
 ) -> tuple[list[list[int]], dict[str, float | int | str]]:
