@@ -85,10 +85,15 @@ class _BoundJob:
         self.shift_result = self.shift_pool.apply_async(_shift_bound_in_child)
         _BOUND_INPUT = None
 
-    def get(self) -> tuple[int, int, int, float]:
+    def get(self, wait_s: float) -> tuple[int, int, int, float] | None:
+        """The headcount bound, places upper bounds and CPU seconds, waiting at most ``wait_s``; ``None`` if late."""
+        import multiprocessing
+
         try:
-            value: tuple[int, int, int, float] = self.async_result.get()
+            value: tuple[int, int, int, float] = self.async_result.get(timeout=max(0.0, wait_s))
             return value
+        except multiprocessing.TimeoutError:
+            return None
         finally:
             self.pool.terminate()
 
@@ -106,6 +111,8 @@ class _BoundJob:
 
 
 _BOUND_INPUT: Compiled | None = None
+#: Seconds the headcount bound is waited for even when the deadline has passed.
+BOUND_GRACE_S = 10.0
 
 
 def _bound_in_child() -> tuple[int, int, int, float]:
@@ -190,9 +197,18 @@ def run(
         report("local search", sum(terms.values()), 0, 0.25)
 
     t = time.perf_counter()
-    proven, total_ub, critical_ub, bound_cpu_s = (
-        bound_job.get() if bound_job is not None else timed_bound(c, with_shifts=False)
+    # on a starved machine the headcount bound may not be done by the deadline: the plan is not held back for it
+    # (beyond a short grace that small problems always meet),
+    # the bound then falls back to nothing proven (0) and the places' upper bounds to the demand itself
+    headcount = (
+        bound_job.get(max(BOUND_GRACE_S, deadline - final_reserve - time.perf_counter()))
+        if bound_job is not None
+        else timed_bound(c, with_shifts=False)
     )
+    if headcount is None:
+        stats["headcount_bound"] = "not ready"
+        headcount = (0, int(c.n_count.sum()), int(c.n_count[c.n_critical].sum()), 0.0)
+    proven, total_ub, critical_ub, bound_cpu_s = headcount
     shift_inline = timed_shift_bound(c) if bound_job is None else None
     stats["places_upper_bound"] = total_ub
     stats["critical_places_upper_bound"] = critical_ub
