@@ -7,7 +7,9 @@ Usage (from the repository root)::
 
 For each instance: the Lagrangian/LP lower bound (valid at any time), whether the LP converged, iterations,
 columns, seconds spent generating columns, the best roster of the price-and-fix dive and the restricted master
-IP (checked by the checker), wall and CPU seconds and the load average. Writes the table to
+IP (checked by the checker), wall and CPU seconds and the load average. With ``--branch``, branch-and-price
+(``ressursbank/solver/curtois/branch.py``) instead: root bound, final bound, whether the roster was proven
+optimal, nodes, root seconds and the roster. Writes the table to
 ``bench/results/curtois_colgen-<timestamp>.md`` and prints it.
 """
 

@@ -542,7 +542,7 @@ def _rins(
     solver = cp_model.CpSolver()
     apply_preset(solver, "neighbourhood", time_limit=time_limit, workers=1, seed=seed)
     status = solver.solve(m.model)
-    logger.info(
+    logger.debug(
         "rins: %d free cells of %d, base %d, %s %s",
         sum(map(len, free)),
         compiled.employees * compiled.days,

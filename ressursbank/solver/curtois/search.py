@@ -43,11 +43,22 @@ class CurtoisParams:
     found better rosters on instances 11 and 18 (3871 vs 4277, 6825 vs 7847 at 60 s).
     ``lns_sub_time_limit``: seconds per LNS sub-problem.
 
-    ``colgen``: up to ``colgen_max_vars`` shift variables and ``colgen_max_days`` days (instances 4-10), column
-    generation (:mod:`.colgen`) runs first for up to ``colgen_share`` of the budget, in a thread beside our LNS:
-    its valid lower bound is posted on the full model and reported when better than CP-SAT's, its master-IP
-    roster seeds the hint when better, and the search stops as soon as a roster reaches the bound. On 11 and
-    12 it cost the roster more than its bound gave (12: 6037 vs 5005 at 60 s), so they go without.
+    ``colgen``: up to ``colgen_max_vars`` shift variables and ``colgen_max_days`` days (instances 4-11), column
+    generation runs:
+
+    - up to ``branch_max_vars`` variables (instances 4-10), with ``branch``: branch-and-price (:mod:`.branch`)
+      on all pricing threads, with our LNS beside the root only (``branch_lns_during_root``; beside the whole
+      tree with ``branch_beside_lns``), exchanging rosters both ways. The root has until ``branch_root_share``
+      of the budget to converge; its primal steps (RINS around the LP rounding and the incumbent, a
+      price-and-fix dive, the restricted master IP for ``branch_root_ip_seconds``) follow. When the incumbent
+      is then within ``branch_max_gap`` of the root bound the tree runs to the deadline (measured: 5 and 6
+      proven optimal standalone in 17-33 s; 7 at 1056-1058 with bound 1055); otherwise (instance 9, LP gap
+      7.5 %) the full model + LNS take the rest of the budget with the root bound posted. Without ``branch``,
+      the older path: column generation for up to ``colgen_share`` beside our LNS, then the full model.
+    - above ``branch_max_vars`` (instance 11), the root column generation runs in the background on one
+      pricing thread for up to ``colgen_background_share`` of the budget while the full model searches; its
+      bound is reported at the end (measured at 60 s, load 4.5-5: 11 roster 3682 bound 3443 vs 3674 bound 2
+      without; on 12 the roster lost 12 % for a bound of 1647, so 12 stays without: ``colgen_max_vars``).
     """
 
     time_limit: float = 60.0
@@ -61,7 +72,7 @@ class CurtoisParams:
     concurrent_lns_max_vars: int = 5_000
     baseline_max_terms: int = 3_000_000
     colgen: bool = True
-    colgen_max_vars: int = 20_000
+    colgen_max_vars: int = 10_000
     colgen_max_days: int = 28
     colgen_share: float = 0.5
     branch: bool = True
