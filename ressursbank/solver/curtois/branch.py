@@ -479,7 +479,13 @@ def branch_and_price(
             if not tree.restrict(node.fixings):
                 current = None
                 continue
-            bound, exact = tree.solve_node(node.bound, deadline)
+            try:
+                bound, exact = tree.solve_node(node.bound, deadline)
+            except RuntimeError:
+                # the node's LP failed: the node stays open with its parent's bound (valid for its subtree)
+                # and the tree stops, so the reported bound stays valid
+                logger.warning("branch-and-price: node LP failed; the tree stops with its open bounds", exc_info=True)
+                break
             nodes += 1
             if math.isinf(bound):
                 current = None

@@ -295,6 +295,14 @@ class _Master:
     def solve(self) -> tuple[float, Duals, list[float]]:
         """Solve the LP; return its value, the cover duals and the convexity duals."""
         status = self.lp.Solve()
+        if status == pywraplp.Solver.ABNORMAL:
+            # GLOP can fail numerically when warm-started after many bound changes (seen deep in a
+            # branch-and-price tree): solve once more from scratch before giving up
+            from_scratch = pywraplp.MPSolverParameters()
+            from_scratch.SetIntegerParam(
+                pywraplp.MPSolverParameters.INCREMENTALITY, pywraplp.MPSolverParameters.INCREMENTALITY_OFF
+            )
+            status = self.lp.Solve(from_scratch)
         if status != pywraplp.Solver.OPTIMAL:
             raise RuntimeError(f"restricted master LP status {status}")
         duals = [[constraint.dual_value() for constraint in row] for row in self.cover]
