@@ -47,6 +47,7 @@ from ressursbank.solver.curtois.colgen import (
     _lawful,
     _Master,
     _master_mip,
+    smoothed,
 )
 from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled
 from ressursbank.solver.curtois.model import CurtoisModel
@@ -286,13 +287,7 @@ class _Tree:
                 return math.inf, True  # pruned: nothing in this subtree beats the incumbent
             if not math.isinf(bound) and math.ceil(bound - CEIL_TOLERANCE) >= target:
                 return bound, True
-            if centre is None or alpha <= 0:
-                duals = lp_duals
-            else:
-                duals = [
-                    [alpha * centre[d][s] + (1 - alpha) * lp_duals[d][s] for s in range(c.shifts)]
-                    for d in range(c.days)
-                ]
+            duals = smoothed(centre, lp_duals, alpha)
             priced = self.price(duals, everyone, until, fast=fast)
             if priced is None:
                 break

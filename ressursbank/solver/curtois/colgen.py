@@ -343,6 +343,17 @@ def _clip(compiled: Compiled, duals: Duals) -> Duals:
     ]
 
 
+def smoothed(centre: Duals | None, lp_duals: Duals, alpha: float) -> Duals:
+    """Wentges dual smoothing: price at ``alpha * centre + (1 - alpha) * lp_duals`` (the LP duals alone without a
+    stability centre), which damps the oscillation of column generation's duals."""
+    if centre is None or alpha <= 0:
+        return lp_duals
+    return [
+        [alpha * kept + (1 - alpha) * new for kept, new in zip(row_c, row_n, strict=True)]
+        for row_c, row_n in zip(centre, lp_duals, strict=True)
+    ]
+
+
 def _lagrangian(compiled: Compiled, duals: Duals, minima: Sequence[float]) -> float:
     """Return the Lagrangian bound at ``duals`` given per-employee lower bounds on ``min_r c_r - pi . a_r``."""
     fixed = sum(
@@ -650,13 +661,7 @@ def column_generation(
             ):
                 converged = True
                 break
-            if centre is None or alpha <= 0:
-                duals = lp_duals
-            else:
-                duals = [
-                    [alpha * centre[d][s] + (1 - alpha) * lp_duals[d][s] for s in range(c.shifts)]
-                    for d in range(c.days)
-                ]
+            duals = smoothed(centre, lp_duals, alpha)
             priced = price_all(duals)
             if priced is None:
                 break
