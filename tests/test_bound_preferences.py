@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from ressursbank.domain.needs import Need
 from ressursbank.domain.people import Absence, Employee
 from ressursbank.domain.problem import Problem
 from ressursbank.domain.rules import ObjectiveWeights
@@ -37,20 +38,19 @@ def _bound_without_preferences(p: Problem) -> int:
     return bound
 
 
-def test_only_night_avoider_works_the_nights() -> None:
-    """Two nights at home and one nurse, who avoids nights: both nights are unwanted, and the bound counts them."""
-    p = problem([_avoiding(employee("a"), nights=True)], [need(f"n{d}", d, "night") for d in (0, 2)])
-    bound = shift_flow_bound(compile_problem(p))
-    assert bound is not None
-    assert bound - _bound_without_preferences(p) == 2 * UNWANTED
-    result = _optimal(p)
-    assert result.terms["preferences"] == 2 * UNWANTED
-    assert bound <= result.objective
-
-
-def test_only_weekend_avoider_works_the_weekend() -> None:
-    """Saturday and Sunday day shifts and one nurse avoiding weekends: two unwanted shifts."""
-    p = problem([_avoiding(employee("a"), weekends=True)], [need(f"w{d}", d) for d in (5, 6)])
+@pytest.mark.parametrize(
+    ("avoids", "needs"),
+    [
+        # two nights at home and one nurse, who avoids nights: both nights are unwanted
+        ({"nights": True}, [need(f"n{d}", d, "night") for d in (0, 2)]),
+        # Saturday and Sunday day shifts and one nurse avoiding weekends: two unwanted shifts
+        ({"weekends": True}, [need(f"w{d}", d) for d in (5, 6)]),
+    ],
+    ids=["nights", "weekends"],
+)
+def test_only_avoider_works_the_avoided_shifts(avoids: dict[str, bool], needs: list[Need]) -> None:
+    """The only nurse avoids the shifts there are: the bound counts both as unwanted, as the optimum does."""
+    p = problem([_avoiding(employee("a"), **avoids)], needs)
     bound = shift_flow_bound(compile_problem(p))
     assert bound is not None
     assert bound - _bound_without_preferences(p) == 2 * UNWANTED

@@ -9,29 +9,21 @@ from __future__ import annotations
 import math
 import random
 import time
-from pathlib import Path
 
 import pytest
 
 from ressursbank.checker.curtois import check_curtois
-from ressursbank.formats.curtois import read_curtois
 from ressursbank.solver.curtois.branch import branch_and_price
 from ressursbank.solver.curtois.colgen import Pricer
-from ressursbank.solver.curtois.compile import OFF, Compiled, compile_instance
+from ressursbank.solver.curtois.compile import OFF
 from ressursbank.solver.curtois.construct import construct
-
-DATA = Path(__file__).parent / "data" / "curtois"
-OPTIMUM = {1: 607, 2: 828, 3: 1001}
-
-
-def _compiled(number: int) -> Compiled:
-    return compile_instance(read_curtois(DATA / f"Instance{number}.txt"))
+from tests.helpers_curtois import OPTIMUM, compiled_instance
 
 
 @pytest.mark.parametrize("number", [1, 2, 3])
 def test_tree_proves_the_optimum_with_a_valid_bound(number: int) -> None:
     """Instance 1 has an integrality gap (LP 558, optimum 607): only the tree closes it."""
-    compiled = _compiled(number)
+    compiled = compiled_instance(number)
     result = branch_and_price(compiled, deadline=time.monotonic() + 300, workers=1, root_ip_seconds=1)
     assert result.lower_bound is not None and result.lower_bound <= OPTIMUM[number]
     assert result.root_bound is not None and result.root_bound <= result.lower_bound
@@ -46,7 +38,7 @@ def test_tree_proves_the_optimum_with_a_valid_bound(number: int) -> None:
 
 def test_an_optimal_incumbent_is_proven_at_once() -> None:
     """Handed the optimum of instance 2 (LP bound = optimum), the root prunes it: proven, one node."""
-    compiled = _compiled(2)
+    compiled = compiled_instance(2)
     found = branch_and_price(compiled, deadline=time.monotonic() + 300, root_ip_seconds=1)
     assert found.proven and found.assignment is not None
     again = branch_and_price(compiled, deadline=time.monotonic() + 300, initial_rosters=[found.assignment])
@@ -55,7 +47,7 @@ def test_an_optimal_incumbent_is_proven_at_once() -> None:
 
 def test_a_bad_incumbent_from_outside_is_not_called_optimal() -> None:
     """Past its deadline the search reports the open bound, never ``proven``, for a roster above the optimum."""
-    compiled = _compiled(1)
+    compiled = compiled_instance(1)
     seed = construct(compiled, deadline=time.monotonic() + 10, seed=0)
     assert seed is not None
     result = branch_and_price(compiled, deadline=time.monotonic() - 1, initial_rosters=[seed])
@@ -66,7 +58,7 @@ def test_a_bad_incumbent_from_outside_is_not_called_optimal() -> None:
 @pytest.mark.parametrize("number", [2, 3])
 def test_pricing_obeys_branching_fixings(number: int) -> None:
     """Fixings pushed into the pricing model hold in every roster it returns, and can be lifted again."""
-    compiled = _compiled(number)
+    compiled = compiled_instance(number)
     rng = random.Random(number)
     duals = [
         [rng.uniform(-compiled.cover_over[d][s], compiled.cover_under[d][s]) for s in range(compiled.shifts)]
@@ -91,7 +83,7 @@ def test_pricing_obeys_branching_fixings(number: int) -> None:
 
 def test_impossible_fixings_are_reported() -> None:
     """A shift on a fixed day off is impossible on its face; contradictory fixings make pricing infeasible."""
-    compiled = _compiled(1)
+    compiled = compiled_instance(1)
     pricer = Pricer(compiled, 0)
     blocked = [d for d in range(compiled.days) if not compiled.allowed[0][d]]
     if blocked:

@@ -8,29 +8,22 @@ from __future__ import annotations
 
 import random
 import time
-from pathlib import Path
 
 import pytest
 
 from ressursbank.checker.curtois import check_curtois, check_employee
-from ressursbank.formats.curtois import read_curtois
 from ressursbank.solver.curtois.colgen import Pricer, column_generation, lagrangian_bound
-from ressursbank.solver.curtois.compile import OFF, Compiled, compile_instance
+from ressursbank.solver.curtois.compile import OFF
 from ressursbank.solver.curtois.construct import construct
+from tests.helpers_curtois import OPTIMUM, compiled_instance
 
-DATA = Path(__file__).parent / "data" / "curtois"
-OPTIMUM = {1: 607, 2: 828, 3: 1001}
 #: The converged LP bound (ceil) of the roster-per-employee master; instance 1 has an integrality gap.
 LP_BOUND = {1: 558, 2: 828, 3: 1001}
 
 
-def _compiled(number: int) -> Compiled:
-    return compile_instance(read_curtois(DATA / f"Instance{number}.txt"))
-
-
 @pytest.mark.parametrize("number", [1, 2, 3])
 def test_bound_is_valid_and_converges(number: int) -> None:
-    compiled = _compiled(number)
+    compiled = compiled_instance(number)
     result = column_generation(compiled, deadline=time.monotonic() + 120, master_ip_seconds=2)
     assert result.lower_bound is not None and result.bound is not None
     assert result.lower_bound <= OPTIMUM[number]
@@ -47,7 +40,7 @@ def test_bound_is_valid_and_converges(number: int) -> None:
 
 @pytest.mark.parametrize("number", [2, 3])
 def test_pricing_rosters_obey_every_employee_rule(number: int) -> None:
-    compiled = _compiled(number)
+    compiled = compiled_instance(number)
     instance = compiled.instance
     shift_ids = [s.id for s in instance.shift_types]
     rng = random.Random(number)
@@ -71,7 +64,7 @@ def test_pricing_rosters_obey_every_employee_rule(number: int) -> None:
 
 @pytest.mark.parametrize("number", [1, 2])
 def test_lagrangian_bound_is_valid_for_any_duals(number: int) -> None:
-    compiled = _compiled(number)
+    compiled = compiled_instance(number)
     rng = random.Random(7)
     for _ in range(3):
         # Duals outside the box are clipped into it, so any numbers give a valid bound.
@@ -80,7 +73,7 @@ def test_lagrangian_bound_is_valid_for_any_duals(number: int) -> None:
 
 
 def test_initial_roster_seeds_the_master() -> None:
-    compiled = _compiled(2)
+    compiled = compiled_instance(2)
     seed = construct(compiled, deadline=time.monotonic() + 30, seed=0)
     assert seed is not None
     result = column_generation(compiled, deadline=time.monotonic() + 120, initial_rosters=seed, master_ip_seconds=2)
@@ -89,6 +82,6 @@ def test_initial_roster_seeds_the_master() -> None:
 
 
 def test_past_deadline_returns_without_bound() -> None:
-    compiled = _compiled(1)
+    compiled = compiled_instance(1)
     result = column_generation(compiled, deadline=time.monotonic() - 1, master_ip_seconds=0)
     assert result.lower_bound is None and result.assignment is None
