@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from ressursbank.checker.roster import check_plan
 from ressursbank.domain.plan import Assignment, Pin, Plan
@@ -87,27 +88,25 @@ class _BoundJob:
 
     def get(self, wait_s: float) -> tuple[int, int, int, float] | None:
         """The headcount bound, places upper bounds and CPU seconds, waiting at most ``wait_s``; ``None`` if late."""
-        import multiprocessing
-
-        try:
-            value: tuple[int, int, int, float] = self.async_result.get(timeout=max(0.0, wait_s))
-            return value
-        except multiprocessing.TimeoutError:
-            return None
-        finally:
-            self.pool.terminate()
+        value: tuple[int, int, int, float] | None = _collect(self.pool, self.async_result, wait_s)
+        return value
 
     def shift(self, wait_s: float) -> tuple[int, float] | None:
         """The whole-shift bound and its CPU seconds, waiting at most ``wait_s``; ``None`` if not done by then."""
-        import multiprocessing
+        value: tuple[int, float] | None = _collect(self.shift_pool, self.shift_result, wait_s)
+        return value
 
-        try:
-            value: tuple[int, float] = self.shift_result.get(timeout=max(0.0, wait_s))
-            return value
-        except multiprocessing.TimeoutError:
-            return None
-        finally:
-            self.shift_pool.terminate()
+
+def _collect(pool: Any, result: Any, wait_s: float) -> Any:
+    """A forked worker's result, waiting at most ``wait_s`` (``None`` if late); the worker is stopped either way."""
+    import multiprocessing
+
+    try:
+        return result.get(timeout=max(0.0, wait_s))
+    except multiprocessing.TimeoutError:
+        return None
+    finally:
+        pool.terminate()
 
 
 _BOUND_INPUT: Compiled | None = None
