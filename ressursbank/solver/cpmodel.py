@@ -68,9 +68,9 @@ class SubModel:
         self.shifts = shifts
         for n in self.free_needs:
             self.fixed_count[n] = sum(1 for e in self.by_need[n] if e not in free_e or (e, n) in self.pins)
-        for i, e in enumerate(self.free_employees):
-            if i % 50 == 0:
-                self._check_limits()
+        for e in self.free_employees:
+            # checked per employee: on Asker one employee's candidates take a few milliseconds, 50 took seconds
+            self._check_limits()
             self.fixed[e] = [n for n in shifts[e] if n not in free_n or (e, n) in self.pins]
             self.candidates[e] = []
             for n in self.free_needs:
@@ -88,9 +88,8 @@ class SubModel:
             missing = max(0, room) - taken
             self.unmet[n] = missing
             self.objective.append((w.unmet_critical if c.n_critical[n] else w.unmet_other) * missing)
-        for i, e in enumerate(self.free_employees):
-            if i % 50 == 0:
-                self._check_limits()
+        for e in self.free_employees:
+            self._check_limits()
             if not self.candidates[e]:
                 continue
             daily_rest.constrain(self, e)
