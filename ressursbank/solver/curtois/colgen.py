@@ -59,6 +59,7 @@ from ressursbank.domain.curtois import CurtoisInstance
 from ressursbank.exceptions import DomainError
 from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled, compile_instance
 from ressursbank.solver.curtois.model import CurtoisModel, Span
+from ressursbank.solver.curtois.pricing_dp import DpPricer
 from ressursbank.solver.curtois.rules import post_rules, sequence_flow
 
 #: Reduced costs are scaled by this and rounded for CP-SAT; the rounding error is discounted from the bound.
@@ -72,6 +73,11 @@ SMOOTHING = 0.5
 
 #: CP-SAT parameters of a pricing solve (tiny models: the fixed cost of a solve matters most).
 PRICING_PARAMETERS: dict[str, object] = {}
+
+#: Price by the exact dynamic programme of :mod:`.pricing_dp` (CP-SAT only where it gives up).
+PRICING_DP = True
+#: Rows the dynamic programme returns per call (the best ones, each ending in a different final state).
+DP_COLUMNS = 1
 
 #: Solver of the restricted master IP: "cp-sat" or a pywraplp MIP solver name ("SCIP", "CBC").
 MASTER_IP_SOLVER = "SCIP"
@@ -154,6 +160,8 @@ class Pricer:
         self.cells = [(d, s, var) for (_, d, s), var in self.m.x.items()]
         self.hint: Row | None = None
         self._fixed_indices: list[int] = []
+        self.fixings: tuple[Fixing, ...] = ()
+        self.dp = DpPricer(compiled, e) if PRICING_DP else None
 
     def fix(self, fixings: Sequence[Fixing]) -> bool:
         """Restrict the pricing model to rosters that obey ``fixings`` (replacing earlier ones).
@@ -167,6 +175,7 @@ class Pricer:
             proto.variables[index].domain[0] = 0
             proto.variables[index].domain[1] = 1
         self._fixed_indices = []
+        self.fixings = tuple(fixings)
         possible = True
         for d, s, on in fixings:
             if s == OFF:
@@ -195,6 +204,17 @@ class Pricer:
             When the employee has no lawful roster at all.
         """
         c = self.compiled
+        if self.dp is not None:
+            exact = self.dp.price(duals, self.fixings, columns=DP_COLUMNS)
+            if exact is not None:
+                if math.isinf(exact.minimum):
+                    if self.fixings:
+                        return Priced((), math.inf, True)
+                    raise DomainError(f"employee {c.instance.employees[self.e].id} has no lawful roster")
+                if exact.rows:
+                    self.hint = exact.rows[-1]
+                # an exact minimum, less a hair for the floating-point sums
+                return Priced(exact.rows, exact.minimum - 1e-9 * (1.0 + abs(exact.minimum)), True)
         request = c.request_cost[self.e]
         variables: list[cp_model.IntVar] = []
         coefficients: list[int] = []
