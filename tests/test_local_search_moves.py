@@ -118,3 +118,33 @@ def test_split_phases_are_independent_and_cover_every_day() -> None:
     halves = (set(range(13)), set(range(15, 28)))
     assert not _independent(c, *halves)  # Sundays 11 and 18 in different processes
     assert _splits(c) == []  # so the search runs in one process
+
+
+def test_cross_exchange_brings_two_lent_people_home() -> None:
+    """a (from the nursing home) works h1 at the clinic while b (from the clinic) works m2 at the nursing home; both
+    have no room for more. They exchange the two shifts: each works at home and nobody is moved or travels."""
+    people = [employee("a", position_pct=40, norm=40.0), employee("b", "host", position_pct=40, norm=40.0)]
+    needs = [need("h1", 1, unit="host"), need("h4", 4, unit="host"), need("m2", 2), need("m3", 3)]
+    p = problem(people, needs)
+    c, search, before = _search(p, {"h1": ["a"], "m3": ["a"], "m2": ["b"], "h4": ["b"]})
+    assert evaluate(c, search.by_need)["moved"] == 2 * c.weights.moved_person
+    a, b = c.employee_index["a"], c.employee_index["b"]
+    assert search.away_shifts() == [(a, c.need_index["h1"]), (b, c.need_index["m2"])]
+    gain = search.try_cross(a, c.need_index["h1"])
+    km = int(c.unit_km[c.e_home[a], c.e_home[b]])
+    assert km > 0
+    assert gain == 2 * c.weights.moved_person + 2 * km * c.weights.travel_per_km
+    assert (_who(c, search, "h1"), _who(c, search, "m2")) == (["b"], ["a"])
+    terms = _assert_exact(p, c, search, before, gain)
+    assert terms["moved"] == terms["travel"] == 0
+
+
+def test_cross_exchange_needs_a_lent_colleague_of_the_host() -> None:
+    """b belongs to the clinic but works at home there: there is nothing to exchange, the plan stays."""
+    people = [employee("a", position_pct=40, norm=40.0), employee("b", "host", position_pct=40, norm=40.0)]
+    needs = [need("h1", 1, unit="host"), need("h4", 4, unit="host"), need("m3", 3), need("h2", 2, unit="host")]
+    p = problem(people, needs)
+    c, search, before = _search(p, {"h1": ["a"], "m3": ["a"], "h2": ["b"], "h4": ["b"]})
+    assert search.try_cross(c.employee_index["a"], c.need_index["h1"]) == 0
+    assert _who(c, search, "h1") == ["a"]
+    assert sum(evaluate(c, search.by_need).values()) == before
