@@ -29,6 +29,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +42,8 @@ MAX_CELLS = 400_000
 TRACE_TOLERANCE = 1e-7
 
 Array = npt.NDArray[np.float64]
+#: A numpy index mixing integers, slices and one list of shift types.
+Index = tuple[Any, ...]
 Row = tuple[int, ...]
 #: A branching decision on the employee's roster: (day, shift or ``OFF``, whether the roster has it).
 Fixing = tuple[int, int, bool]
@@ -85,11 +88,16 @@ class DpPricer:
                 self.weekend_second[days[1]] = True
         self.weekend_limit = employee.max_weekends
         self.track_weekends = employee.max_weekends < len(c.weekends)
-        self.tracked: list[int] = []  # shift types whose counter is an axis (grown lazily, kept across calls)
+        self.tracked: list[int] = []  # shift types whose counter is an axis (grown lazily; the tight ones kept)
         self.previous_ok = [
             np.array([t for t in range(c.shifts) if s not in c.forbidden_next[t]], dtype=np.intp)
             for s in range(c.shifts)
         ]
+        # Shifts with the same possible predecessors share the minimum over them.
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for s in range(c.shifts):
+            groups.setdefault(tuple(int(t) for t in self.previous_ok[s]), []).append(s)
+        self.predecessor_groups = [(np.array(previous, dtype=np.intp), members) for previous, members in groups.items()]
         request = np.zeros((c.days, c.shifts))
         for d in range(c.days):
             for s, value in c.request_cost[e][d].items():
@@ -113,19 +121,17 @@ class DpPricer:
         return tuple(offsets)
 
     @staticmethod
-    def _shifted(values: Array, offsets: Sequence[int], lead: int) -> Array:
-        """Return ``values`` moved forward by ``offsets`` along its resource axes (after ``lead`` state axes);
-        what falls off the end is dropped (over a maximum or cap), what comes in is infeasible."""
-        out = np.full_like(values, np.inf)
-        target: list[slice] = [slice(None)] * lead
-        source: list[slice] = [slice(None)] * lead
-        for offset, size in zip(offsets, values.shape[lead:], strict=True):
+    def _slices(offsets: Sequence[int], shape: Sequence[int]) -> tuple[tuple[slice, ...], tuple[slice, ...]] | None:
+        """Return the (target, source) slices that move resource axes forward by ``offsets``; what falls off the
+        end is dropped (over a maximum or a cap). ``None`` when nothing is left."""
+        target: list[slice] = []
+        source: list[slice] = []
+        for offset, size in zip(offsets, shape, strict=True):
             if offset >= size:
-                return out
+                return None
             target.append(slice(offset, None))
             source.append(slice(0, size - offset))
-        out[tuple(target)] = values[tuple(source)]
-        return out
+        return tuple(target), tuple(source)
 
     def _labels(self, fixings: Sequence[Fixing]) -> list[tuple[bool, tuple[int, ...]]] | None:
         """Per day: whether off is allowed and the shifts allowed, under ``fixings``; ``None`` if impossible."""
@@ -153,6 +159,11 @@ class DpPricer:
         off = np.full((b, *res), np.inf)
         off[(b - 1,) + (0,) * len(res)] = 0.0  # before day 0: a satisfied (exempt) off run, nothing used
         work = np.full((2, k_max, n, *res), np.inf)
+        # Shifts that move the resources alike are handled together: same minutes, counter not an axis.
+        kinds: dict[tuple[int, int], list[int]] = {}
+        for s in range(n):
+            kinds.setdefault((self.step[s], s if s in self.tracked else -1), []).append(s)
+        flat = (1,) * len(res)
         layers: list[tuple[Array, Array]] = []
         for d in range(self.days):
             off_ok, shifts = labels[d]
@@ -169,16 +180,37 @@ class DpPricer:
                     new_off[0] = ending
                     new_off[1 : b - 1] = off[0 : b - 2]
                     new_off[b - 1] = np.minimum(off[b - 2], off[b - 1])
-            kind = 0 if d == 0 else 1
-            first, second = self.weekend_first[d], self.weekend_second[d]
-            for s in shifts:
-                value = cost[d, s]
-                start = self._shifted(off[b - 1], self._offsets(s, int(first or second)), 0)
-                new_work[kind, 0, s] = start + value
+            if shifts:
+                kind = 0 if d == 0 else 1
+                first, second = self.weekend_first[d], self.weekend_second[d]
+                allowed = set(shifts)
+                going_on: Array | None = None
                 if k_max > 1:
-                    previous = work[:, : k_max - 1, self.previous_ok[s]].min(axis=2)
-                    go_on = self._shifted(previous, self._offsets(s, int(first)), 2)
-                    new_work[:, 1:, s] = go_on + value
+                    # the best run of each length before, ending in a shift that may precede s
+                    going_on = np.empty((2, k_max - 1, n, *res))
+                    for previous, members in self.predecessor_groups:
+                        if len(previous):
+                            going_on[:, :, members] = work[:, : k_max - 1, previous].min(axis=2, keepdims=True)
+                        else:
+                            going_on[:, :, members] = np.inf
+                for group in kinds.values():
+                    members = [s for s in group if s in allowed]
+                    if not members:
+                        continue
+                    value = cost[d, members].reshape(-1, *flat)
+                    start = self._slices(self._offsets(members[0], int(first or second)), res)
+                    if start is not None:
+                        target, source = start
+                        into: Index = (kind, 0, members, *target)
+                        new_work[into] = off[(b - 1, *source)] + value
+                    if going_on is not None:
+                        moved = self._slices(self._offsets(members[0], int(first)), res)
+                        if moved is not None:
+                            target, source = moved
+                            every = slice(None)
+                            into = (every, slice(1, None), members, *target)
+                            away: Index = (every, every, members, *source)
+                            new_work[into] = going_on[away] + value
             off, work = new_off, new_work
             layers.append((off, work))
         return layers
@@ -311,5 +343,8 @@ class DpPricer:
             if broken:
                 self.tracked.extend(s for s in broken if s not in self.tracked)
                 continue
+            # Keep as axes only the caps the best row meets exactly (likely needed at the next duals too).
+            best = rows[0]
+            self.tracked = [t for t in self.tracked if sum(s == t for s in best) >= self.caps[t]]
             minimum = float(flat[order[0]])
             return DpPriced(tuple(reversed(rows)), minimum)
