@@ -202,7 +202,8 @@ class DpPricer:
                     if start is not None:
                         target, source = start
                         into: Index = (kind, 0, members, *target)
-                        new_work[into] = off[(b - 1, *source)] + value
+                        origin: Index = (b - 1, *source)
+                        new_work[into] = off[origin] + value
                     if going_on is not None:
                         moved = self._slices(self._offsets(members[0], int(first)), res)
                         if moved is not None:
