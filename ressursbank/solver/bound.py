@@ -18,7 +18,8 @@ import time
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
-from ressursbank.solver.bound_shifts import eligibility_profiles, shift_flow_bound
+from ressursbank.solver.bound_lagrange import lagrangian_bound
+from ressursbank.solver.bound_shifts import eligibility_profiles, shift_flow_bound, shift_flow_bound_and_prices
 from ressursbank.solver.compile import Compiled
 
 
@@ -339,8 +340,18 @@ def timed_bound(c: Compiled, *, with_shifts: bool = True) -> tuple[int, int, int
     return bound, total_ub, critical_ub, time.process_time() - started
 
 
-def timed_shift_bound(c: Compiled) -> tuple[int, float]:
-    """The whole-shift flow bound (0 when it does not apply) and the CPU seconds it took."""
+def timed_shift_bound(c: Compiled, *, deadline: float | None = None) -> tuple[int, float]:
+    """The whole-shift flow bound (0 when it does not apply) and the CPU seconds it took.
+
+    With a ``deadline`` (``time.perf_counter()``), the Lagrangian bound over day-level rosters
+    (``bound_lagrange``) then runs until it and the larger of the two is returned; both are valid."""
     started = time.process_time()
-    bound = shift_flow_bound(c) or 0
+    if deadline is None:
+        return shift_flow_bound(c) or 0, time.process_time() - started
+    flow, prices = shift_flow_bound_and_prices(c, with_prices=True)
+    bound = flow or 0
+    if time.perf_counter() < deadline:
+        found = lagrangian_bound(c, deadline=deadline, initial=prices if prices is not None else cheapest_per_need(c))
+        if found is not None:
+            bound = max(bound, found)
     return bound, time.process_time() - started

@@ -187,6 +187,7 @@ class _Nodes:
         )
         nodes, node_of = np.unique(key, axis=1, return_inverse=True)
         node_of = node_of.reshape(-1)
+        self.node_of = node_of  # per need of the week, its node
         self.n = nodes.shape[1]
         self.need_class, self.critical, self.length, self.weekend = nodes
         # night is part of the need class
@@ -416,14 +417,46 @@ def shift_flow_bound(
     """
     if c.n_needs == 0:
         return 0
+    return shift_flow_bound_and_prices(c, profiles, prepared)[0]
+
+
+def shift_flow_bound_and_prices(
+    c: Compiled,
+    profiles: tuple[npt.NDArray[np.bool_], IntArray] | None = None,
+    prepared: Prepared | None = None,
+    *,
+    with_prices: bool = False,
+) -> tuple[int | None, IntArray | None]:
+    """``shift_flow_bound`` and, with ``with_prices``, a price per need: the marginal cost of one more place of its
+    node in its week's optimal flow (shortest path from the source in the residual graph, found by Bellman-Ford)
+    plus the need's least supplement. The prices are the flow's duals: a starting point for the Lagrangian bound
+    (``bound_lagrange``), where any prices give a valid bound."""
+    if c.n_needs == 0:
+        return 0, np.zeros(0, dtype=np.int64) if with_prices else None
     ready = prepared if prepared is not None else prepare(c, profiles)
     total = ready.spread + c.weights.cost_per_ore * ready.supplements
+    node_prices: dict[bytes, IntArray] = {}
     for nodes, wk, times in ready.groups:
-        cost = _week_flow(c, nodes, wk, ready.people, ready.spread_unmet)
-        if cost is None:
-            return None
+        found = _week_flow(c, nodes, wk, ready.people, ready.spread_unmet, with_prices=with_prices)
+        if found is None:
+            return None, None
+        cost, prices = found
         total += times * cost
-    return total
+        if prices is not None:
+            node_prices[nodes.signature()] = prices
+    if not with_prices:
+        return total, None
+    supplement = c.n_supplement.min(axis=0) if c.n_supplement.size else np.zeros(c.n_needs, dtype=np.int64)
+    out = np.zeros(c.n_needs, dtype=np.int64)
+    for week in range(c.weeks):
+        in_week = np.flatnonzero(c.n_week == week)
+        if len(in_week) == 0:
+            continue
+        nodes = _Nodes(c, in_week, supplement, ready.people.tastes.enabled)
+        prices = node_prices.get(nodes.signature())
+        if prices is not None:
+            out[in_week] = prices[nodes.node_of] + c.weights.cost_per_ore * supplement[in_week]
+    return total, out
 
 
 def _unsocial_flow(c: Compiled, people: _People, unmet_price: int) -> int | None:
@@ -490,8 +523,11 @@ def _unsocial_flow(c: Compiled, people: _People, unmet_price: int) -> int | None
     return int(flow.optimal_cost())
 
 
-def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_unmet: int) -> int | None:
-    """The minimum cost of one week's flow (the module docstring), without the supplements counted up front."""
+def _week_flow(
+    c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_unmet: int, *, with_prices: bool = False
+) -> tuple[int, IntArray | None] | None:
+    """The minimum cost of one week's flow (the module docstring), without the supplements counted up front, and
+    with ``with_prices`` the marginal cost of one more place at each need node (see ``_node_prices``)."""
     w = c.weights
     n_len = len(nodes.lengths)
     node_ok = people.class_columns[nodes.need_class].T  # [profile, node]
@@ -631,11 +667,10 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_un
     arcs(np.zeros(nodes.n), need0 + np.arange(nodes.n), nodes.demand, unmet - w.cost_per_ore * nodes.dearest_supplement)
 
     flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate(tails).astype(np.int32),
-        np.concatenate(heads).astype(np.int32),
-        np.concatenate(caps),
-        np.concatenate(costs),
+    all_tails, all_heads = np.concatenate(tails), np.concatenate(heads)
+    all_caps, all_costs = np.concatenate(caps), np.concatenate(costs)
+    arc_ids = flow.add_arcs_with_capacity_and_unit_cost(
+        all_tails.astype(np.int32), all_heads.astype(np.int32), all_caps, all_costs
     )
     supplies = np.zeros(n_all, dtype=np.int64)
     supplies[source] = big
@@ -643,4 +678,33 @@ def _week_flow(c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_un
     flow.set_nodes_supplies(np.arange(n_all, dtype=np.int32), supplies)
     if flow.solve() != flow.OPTIMAL:
         return None
-    return int(flow.optimal_cost())
+    if not with_prices:
+        return int(flow.optimal_cost()), None
+    used = flow.flows(arc_ids)
+    distance = _node_prices(n_all, source, all_tails, all_heads, all_caps, all_costs, used)
+    return int(flow.optimal_cost()), distance[need0 : need0 + nodes.n]
+
+
+def _node_prices(
+    n_nodes: int, source: int, tails: IntArray, heads: IntArray, caps: IntArray, costs: IntArray, used: IntArray
+) -> IntArray:
+    """Shortest distances from ``source`` in the residual graph of an optimal flow (Bellman-Ford, vectorised): the
+    marginal cost of one more unit of demand at each node. Optimality leaves no negative cycle; if the passes run
+    out anyway, the distances found so far are returned (they are only a starting point for other bounds)."""
+    forward = used < caps
+    backward = used > 0
+    r_tail = np.concatenate([tails[forward], heads[backward]])
+    r_head = np.concatenate([heads[forward], tails[backward]])
+    r_cost = np.concatenate([costs[forward], -costs[backward]])
+    unreached = np.iinfo(np.int64).max // 4
+    distance = np.full(n_nodes, unreached, dtype=np.int64)
+    distance[source] = 0
+    for _ in range(n_nodes):
+        reached = distance[r_tail] < unreached
+        candidate = distance[r_tail[reached]] + r_cost[reached]
+        before = distance.copy()
+        np.minimum.at(distance, r_head[reached], candidate)
+        if np.array_equal(before, distance):
+            break
+    out: IntArray = np.where(distance >= unreached, 0, distance)
+    return out
