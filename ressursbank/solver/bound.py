@@ -348,7 +348,7 @@ def timed_shift_bound(c: Compiled, *, deadline: float | None = None) -> tuple[in
     started = time.process_time()
     if deadline is None:
         return shift_flow_bound(c) or 0, time.process_time() - started
-    flow, prices = shift_flow_bound_and_prices(c, with_prices=True)
+    flow, prices = shift_flow_bound_and_prices(c, with_prices=True, deadline=deadline)
     bound = flow or 0
     if time.perf_counter() < deadline:
         found = lagrangian_bound(c, deadline=deadline, initial=prices if prices is not None else cheapest_per_need(c))

@@ -464,7 +464,7 @@ def _best_previous(value: IntArray, allowed: BoolArray) -> IntArray:
 
 
 def _backtrack(
-    values: IntArray,
+    rows: IntArray,
     tables: list[tuple[IntArray, IntArray]],
     final: IntArray,
     cost: IntArray,
@@ -474,12 +474,12 @@ def _backtrack(
     actions: _Actions,
     sundays: set[int],
 ) -> IntArray:
-    """The slot worked per (class, day) (-1 off) of a least-cost roster found by ``_forward``."""
+    """The slot worked per (class, day) (-1 off) of a least-cost roster found by ``_forward``, for the classes
+    ``rows`` of its tables (the other arrays hold those classes only)."""
     n_c, n_days, _ = cost.shape
     n_groups, n_m = final.shape[1], final.shape[2]
-    rows = np.arange(n_c)
     last = week_cost[:, (n_days - 1) // 7]
-    flat = (final + last[:, None, :, None]).reshape(n_c, -1)
+    flat = (final[rows] + last[:, None, :, None]).reshape(n_c, -1)
     at = flat.argmin(axis=1)
     p_cur, m_cur, b_cur = np.unravel_index(at, (n_groups, n_m, 2))
     p_cur, m_cur, b_cur = p_cur.astype(np.int64), m_cur.astype(np.int64), b_cur.astype(np.int64)
@@ -633,9 +633,9 @@ class _Relaxation:
                     continue
                 keep = np.flatnonzero(pick)
                 worked[sub[keep]] = _backtrack(
-                    values[r, sub[keep]],
-                    [(raw[keep], before[keep]) for raw, before in tables],
-                    final[keep],
+                    keep,
+                    tables,
+                    final,
                     cost[keep],
                     m.week_cost[sub[keep]],
                     m.sunday_cost[sub[keep]],
@@ -756,10 +756,14 @@ class _Master:
         self.convexity[g].SetCoefficient(var, 1.0)
         self.columns.append((var, g, unsocial))
 
-    def solve(self, weight: IntArray, n_classes: int) -> tuple[IntArray, npt.NDArray[np.float64], IntArray] | None:
-        """(prices, class duals (<= 0, in øre), each class's mean unsocial count in the LP solution)."""
+    def solve(
+        self, weight: IntArray, n_classes: int, deadline: float
+    ) -> tuple[IntArray, npt.NDArray[np.float64], IntArray] | None:
+        """(prices, class duals (<= 0, in øre), each class's mean unsocial count in the LP solution); ``None`` when
+        not solved by ``deadline``."""
         from ortools.linear_solver import pywraplp
 
+        self.lp.SetTimeLimit(max(1, int(1000 * (deadline - time.perf_counter()))))
         if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
             return None
         duals = np.array([row.dual_value() for row in self.cover], dtype=np.float64) / LP_SCALE
@@ -833,7 +837,7 @@ def _ascend(
             break
         caps = np.minimum(weight, centre + margin)
         master.set_box(caps)
-        solved = master.solve(weight, model.n_classes)
+        solved = master.solve(weight, model.n_classes, deadline)
         if solved is None:
             break
         lp_prices, class_duals, tangent = solved

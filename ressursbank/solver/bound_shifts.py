@@ -24,6 +24,7 @@ plan the engine accepts maps to flows costing at most its objective, so their op
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -426,18 +427,20 @@ def shift_flow_bound_and_prices(
     prepared: Prepared | None = None,
     *,
     with_prices: bool = False,
+    deadline: float | None = None,
 ) -> tuple[int | None, IntArray | None]:
     """``shift_flow_bound`` and, with ``with_prices``, a price per need: the marginal cost of one more place of its
     node in its week's optimal flow (shortest path from the source in the residual graph, found by Bellman-Ford)
     plus the need's least supplement. The prices are the flow's duals: a starting point for the Lagrangian bound
-    (``bound_lagrange``), where any prices give a valid bound."""
+    (``bound_lagrange``), where any prices give a valid bound; the shortest-path passes stop at ``deadline``
+    (``time.perf_counter()``), leaving the distances found by then."""
     if c.n_needs == 0:
         return 0, np.zeros(0, dtype=np.int64) if with_prices else None
     ready = prepared if prepared is not None else prepare(c, profiles)
     total = ready.spread + c.weights.cost_per_ore * ready.supplements
     node_prices: dict[bytes, IntArray] = {}
     for nodes, wk, times in ready.groups:
-        found = _week_flow(c, nodes, wk, ready.people, ready.spread_unmet, with_prices=with_prices)
+        found = _week_flow(c, nodes, wk, ready.people, ready.spread_unmet, with_prices=with_prices, deadline=deadline)
         if found is None:
             return None, None
         cost, prices = found
@@ -524,7 +527,14 @@ def _unsocial_flow(c: Compiled, people: _People, unmet_price: int) -> int | None
 
 
 def _week_flow(
-    c: Compiled, nodes: _Nodes, wk: _Week, people: _People, spread_unmet: int, *, with_prices: bool = False
+    c: Compiled,
+    nodes: _Nodes,
+    wk: _Week,
+    people: _People,
+    spread_unmet: int,
+    *,
+    with_prices: bool = False,
+    deadline: float | None = None,
 ) -> tuple[int, IntArray | None] | None:
     """The minimum cost of one week's flow (the module docstring), without the supplements counted up front, and
     with ``with_prices`` the marginal cost of one more place at each need node (see ``_node_prices``)."""
@@ -681,16 +691,24 @@ def _week_flow(
     if not with_prices:
         return int(flow.optimal_cost()), None
     used = flow.flows(arc_ids)
-    distance = _node_prices(n_all, source, all_tails, all_heads, all_caps, all_costs, used)
+    distance = _node_prices(n_all, source, all_tails, all_heads, all_caps, all_costs, used, deadline)
     return int(flow.optimal_cost()), distance[need0 : need0 + nodes.n]
 
 
 def _node_prices(
-    n_nodes: int, source: int, tails: IntArray, heads: IntArray, caps: IntArray, costs: IntArray, used: IntArray
+    n_nodes: int,
+    source: int,
+    tails: IntArray,
+    heads: IntArray,
+    caps: IntArray,
+    costs: IntArray,
+    used: IntArray,
+    deadline: float | None = None,
 ) -> IntArray:
     """Shortest distances from ``source`` in the residual graph of an optimal flow (Bellman-Ford, vectorised): the
     marginal cost of one more unit of demand at each node. Optimality leaves no negative cycle; if the passes run
-    out anyway, the distances found so far are returned (they are only a starting point for other bounds)."""
+    out or ``deadline`` passes, the distances found so far are returned (unreached nodes 0): they are only a
+    starting point for other bounds."""
     forward = used < caps
     backward = used > 0
     r_tail = np.concatenate([tails[forward], heads[backward]])
@@ -700,6 +718,8 @@ def _node_prices(
     distance = np.full(n_nodes, unreached, dtype=np.int64)
     distance[source] = 0
     for _ in range(n_nodes):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         reached = distance[r_tail] < unreached
         candidate = distance[r_tail[reached]] + r_cost[reached]
         before = distance.copy()
