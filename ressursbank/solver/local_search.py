@@ -956,12 +956,15 @@ def improve_locally(
     rounds: int = 3,
     chains: bool = True,
     evacuate: int = 8,
-    swap_width: int = 12,
+    swap_width: int = 6,
     processes: int = 1,
     parallel_share: float = 0.5,
 ) -> tuple[list[list[int]], dict[str, float | int | str]]:
     """Transfers, ejection chains, swaps and evacuations until no move helps, ``rounds`` passes are done or
     ``deadline`` passes.
+
+    ``swap_width`` people are tried per swap: 6 rather than 12 gave a 6 % lower objective on Asker at 40 CPU seconds
+    (faster rounds, the same at 80 CPU seconds; one process, equal CPU time).
 
     With ``processes`` > 1, for the first ``parallel_share`` of the time two processes search two sets of days at
     once, first the two halves of the weeks, then the middle weeks against the first and the last (moves cannot
