@@ -731,22 +731,29 @@ class _Master:
         self.convexity = [self.lp.Constraint(-infinity, float(k)) for k in members.tolist()]
         objective = self.lp.Objective()
         self.box: list[object] = []
+        self.floor: list[object] = []
         for n, row in enumerate(self.cover):
             unmet = self.lp.NumVar(0.0, infinity, "")
             objective.SetCoefficient(unmet, float(weight[n]) * LP_SCALE)
             row.SetCoefficient(unmet, 1.0)
-            # an artificial cover at the box's price caps the dual (boxstep stabilisation, ``set_box``)
+            # an artificial cover at the box's top price caps the dual from above, an artificial over-cover sold
+            # at its bottom price from below (boxstep stabilisation, ``set_box``)
             artificial = self.lp.NumVar(0.0, infinity, "")
             row.SetCoefficient(artificial, 1.0)
             self.box.append(artificial)
+            sold = self.lp.NumVar(0.0, infinity, "")
+            row.SetCoefficient(sold, -1.0)
+            self.floor.append(sold)
         objective.SetMinimization()
         self.columns: list[tuple[object, int, int]] = []  # (variable, class, unsocial shifts)
 
-    def set_box(self, caps: IntArray) -> None:
-        """Cap each need's dual at ``caps`` (the price of its artificial cover)."""
+    def set_box(self, low: IntArray, high: IntArray) -> None:
+        """Keep each need's dual within ``[low, high]`` (``0 <= low <= high <= unmet weight``)."""
         objective = self.lp.Objective()
-        for var, cap in zip(self.box, caps.tolist(), strict=True):
+        for var, cap in zip(self.box, high.tolist(), strict=True):
             objective.SetCoefficient(var, cap * LP_SCALE)
+        for var, cap in zip(self.floor, low.tolist(), strict=True):
+            objective.SetCoefficient(var, -cap * LP_SCALE)
 
     def add(self, g: int, needs: IntArray, cost: int, unsocial: int) -> None:
         var = self.lp.NumVar(0.0, self.lp.infinity(), "")
@@ -787,8 +794,8 @@ def _ascend(
     max_iterations: int,
     log: Callable[[int, int, _Evaluation, float], None] | None,
 ) -> int | None:
-    """Column generation, stabilised: the master's duals are capped at the best prices so far (the centre) plus a
-    margin (``BOX_SHARE``, ``BOX_MIN``; growing by ``BOX_GROWTH`` while a dual sits at its cap), and ``L`` is
+    """Column generation, stabilised: the master's duals are kept within the best prices so far (the centre) plus or
+    minus a margin (``BOX_SHARE``, ``BOX_MIN``; growing by ``BOX_GROWTH`` while a dual sits at its cap), and ``L`` is
     evaluated between the centre and the master's duals (Wentges smoothing, ``SMOOTHING``, moving closer to the
     centre after each point that does not improve). The least-cost rosters found there become columns of the
     master. Every evaluated ``L`` is a valid bound, however far the master is from optimal; the best is returned."""
@@ -799,7 +806,7 @@ def _ascend(
     best: int | None = None
     centre = prices
     point = prices
-    smoothing = SMOOTHING
+    smoothing, stalled, improved = SMOOTHING, 0, False
     margin = (BOX_SHARE * prices).astype(np.int64) + BOX_MIN
     lp_prices, at_duals, box_binding = prices, False, False
     for iteration in range(max_iterations):
@@ -810,9 +817,13 @@ def _ascend(
             break
         if best is None or found.value > best:
             best, centre = found.value, point
-            smoothing = SMOOTHING
+            smoothing, stalled, improved = SMOOTHING, 0, True
         else:
             smoothing = (1 + smoothing) / 2  # mispriced: evaluate closer to the centre next time
+            stalled, improved = stalled + 1, False
+            margin = np.maximum(BOX_MIN, margin // BOX_GROWTH)
+            if stalled >= STALL_STOP:
+                break  # the master is far from its optimum and time is shared with the search: stop here
         if log is not None:
             log(iteration, best, found, time.process_time())
         # new columns: rosters with a negative reduced cost
@@ -836,7 +847,7 @@ def _ascend(
         if time.perf_counter() >= deadline:
             break
         caps = np.minimum(weight, centre + margin)
-        master.set_box(caps)
+        master.set_box(np.maximum(0, centre - margin), caps)
         solved = master.solve(weight, model.n_classes, deadline)
         if solved is None:
             break
@@ -844,16 +855,21 @@ def _ascend(
         # a dual held at its cap wants to go higher: widen that need's box
         at_cap = (lp_prices >= caps - 1) & (caps < weight)
         box_binding = bool(at_cap.any())
-        margin = np.where(at_cap, np.minimum(margin * BOX_GROWTH, weight), margin)
+        if improved:
+            # a trust region: widen the boxes of duals held at their caps after a step that paid off
+            margin = np.where(at_cap, np.minimum(margin * BOX_GROWTH, weight), margin)
         point = np.round(smoothing * centre + (1 - smoothing) * lp_prices).astype(np.int64)
     return best
 
 
 #: The master's duals are capped at the centre's prices times ``1 + BOX_SHARE`` plus ``BOX_MIN`` (øre).
-BOX_SHARE = 0.05
-BOX_MIN = 1_000_000
+BOX_SHARE = 0.01
+BOX_MIN = 100_000
 #: Growth of a need's box margin while its dual sits at the cap.
 BOX_GROWTH = 4
+#: Evaluations in a row without a new best after which the ascent stops (on Asker the master's duals stay far
+#: from useful for minutes, see docs/objective.md; small instances converge long before).
+STALL_STOP = 6
 #: Weight of the centre (best prices so far) in the point where ``L`` is evaluated.
 SMOOTHING = 0.5
 #: The master LP's objective is scaled to keep GLOP's numbers moderate (øre -> 100 000 øre).
