@@ -13,7 +13,7 @@ import time
 import pytest
 
 from ressursbank.checker.curtois import check_curtois
-from ressursbank.solver.curtois.branch import branch_and_price
+from ressursbank.solver.curtois.branch import _Tree, branch_and_price
 from ressursbank.solver.curtois.colgen import Pricer
 from ressursbank.solver.curtois.compile import OFF
 from ressursbank.solver.curtois.construct import construct
@@ -93,3 +93,32 @@ def test_impossible_fixings_are_reported() -> None:
     duals = [[0.0] * compiled.shifts for _ in range(compiled.days)]
     result = pricer.price(duals, time_limit=20)
     assert not result.rows and math.isinf(result.bound)
+
+
+def test_child_lagrangian_bounds_stay_below_the_child_lp() -> None:
+    """A child's bound from one exact re-pricing at the node's Lagrangian point is valid: its ceiling never exceeds
+    the ceiling of the child's own LP bound (instance 1, whose root LP is fractional)."""
+    compiled = compiled_instance(1)
+    tree = _Tree(compiled, workers=1, incumbent=None, on_roster=None)
+    zero: list[list[float]] = [[0.0] * compiled.shifts for _ in range(compiled.days)]
+    for e, priced in enumerate(tree.price(zero, range(compiled.employees), time.monotonic() + 60) or []):
+        for row in priced.rows:
+            tree.add_column(e, row)
+    root_bound, exact = tree.solve_node(-math.inf, time.monotonic() + 120, prune=False)
+    assert exact and tree.dual_point is not None
+    root_point = tree.dual_point
+    _, weights = tree.lp_rosters()
+    choice = tree.branching(weights)
+    assert choice is not None
+    for e, d, s, _ in [choice]:
+        for on in (True, False):
+            tree.dual_point = root_point
+            fixings = ((e, d, s, on),)
+            estimate = tree.child_bound(root_bound, fixings, e)
+            assert estimate >= root_bound
+            assert tree.restrict(fixings)
+            child, child_exact = tree.solve_node(-math.inf, time.monotonic() + 120, prune=False)
+            assert child_exact
+            # the child's solve may stop once ceil(its bound) meets ceil(its LP): compare what a proof uses
+            assert math.ceil(estimate - 1e-6) <= math.ceil(child - 1e-6)
+            tree.restrict(())

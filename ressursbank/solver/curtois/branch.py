@@ -126,7 +126,9 @@ class _Tree:
         self.c = compiled
         self.master = _Master(compiled)
         self.pricers = [Pricer(compiled, e) for e in range(compiled.employees)]
-        self.pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+        # The dynamic-programming pricer holds the GIL: threads would only contend (CP-SAT pricing releases it).
+        exact_dp = all(pricer.dp is not None for pricer in self.pricers)
+        self.pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and not exact_dp else None
         self.poll = incumbent
         self.on_roster = on_roster
         self.best: Assignment | None = None
@@ -135,6 +137,9 @@ class _Tree:
         self.last_rins = 0.0
         self.rins_every = RINS_EVERY_SECONDS
         self.rins_runs = 0
+        #: The best Lagrangian point of the current node: (duals, per-employee minima, bound), priced under the
+        #: node's own fixings, so replacing one employee's minimum gives a valid bound for a child.
+        self.dual_point: tuple[Duals, list[float], float] | None = None
 
     # -- incumbent --------------------------------------------------------------------------------------
     def offer(self, assignment: Assignment, *, announce: bool = True) -> None:
@@ -277,6 +282,7 @@ class _Tree:
         centre: Duals | None = None
         alpha = SMOOTHING
         fast = FAST_PRICING_SECONDS > 0
+        self.dual_point = None
         while time.monotonic() < until:
             self.refresh()
             lp_value, lp_duals, mu = self.master.solve()
@@ -293,7 +299,10 @@ class _Tree:
                 break
             if any(not p.rows and math.isinf(p.bound) for p in priced):
                 return math.inf, True
-            lagrangian = _lagrangian(c, duals, [p.bound for p in priced])
+            minima = [p.bound for p in priced]
+            lagrangian = _lagrangian(c, duals, minima)
+            if self.dual_point is None or lagrangian > self.dual_point[2]:
+                self.dual_point = (duals, minima, lagrangian)
             if lagrangian > bound:
                 bound, centre = lagrangian, duals
             added = self.add_negative(priced, lp_duals, mu)
@@ -333,6 +342,25 @@ class _Tree:
                         if best is None or score > best[0] + 1e-9:
                             best = (score, e, d, s, value)
         return None if best is None else best[1:]
+
+    def child_bound(self, bound: float, fixings: Sequence[tuple[int, int, int, bool]], e: int) -> float:
+        """Return a valid bound of the child with ``fixings``, which add a fixing on employee ``e`` to the node's.
+
+        At the node's best Lagrangian point only ``e``'s minimum changes: it is re-priced exactly under the
+        child's fixings (the dynamic programme; without it, the node's bound is returned).
+        """
+        point = self.dual_point
+        dp = self.pricers[e].dp
+        if point is None or dp is None:
+            return bound
+        duals, minima, lagrangian = point
+        priced = dp.price(duals, [(d, s, on) for f, d, s, on in fixings if f == e])
+        if priced is None:
+            return bound
+        if math.isinf(priced.minimum):
+            return math.inf
+        minimum = priced.minimum - 1e-9 * (1.0 + abs(priced.minimum))
+        return max(bound, lagrangian - minima[e] + minimum)
 
 
 def branch_and_price(
@@ -398,6 +426,7 @@ def branch_and_price(
         root_bound = _lagrangian(c, start_duals, [p.bound for p in priced])
         root_bound, root_converged = tree.solve_node(root_bound, min(deadline, root_deadline or deadline))
         root_seconds = time.monotonic()
+        root_point = tree.dual_point  # the dive below re-solves other nodes
         if math.isinf(root_bound):  # pruned at the root: the incumbent is optimal
             assert tree.best_value is not None
             return _result(tree, tree.best_value, tree.best_value, True, 1, True, start, root_seconds)
@@ -444,6 +473,7 @@ def branch_and_price(
         nodes = 1
         current: _Node | None = _Node((root_lower, 0, next(counter)), (), root_bound)
         assert current is not None
+        tree.dual_point = root_point
         _push_children(tree, heap, current, weights, counter)
         current = None
         last_ip = time.monotonic()
@@ -559,16 +589,22 @@ def _rins(
 def _push_children(
     tree: _Tree, heap: list[_Node], node: _Node, weights: Sequence[dict[Row, float]], counter: itertools.count[int]
 ) -> None:
+    """Branch on the most fractional cell; push each child unless its own Lagrangian bound prunes it."""
     choice = tree.branching(weights)
     assert choice is not None
     e, d, s, value = choice
     depth = -node.key[1] + 1
-    ceil_bound = node.key[0]
     # The child the LP leans to is explored first (same bound, pushed with the deeper-first tie-break).
     first_on = value >= 0.5
     for on in (first_on, not first_on):
-        child = _Node((ceil_bound, -depth, next(counter)), (*node.fixings, (e, d, s, on)), node.bound)
-        heapq.heappush(heap, child)
+        fixings = (*node.fixings, (e, d, s, on))
+        bound = tree.child_bound(node.bound, fixings, e)
+        if math.isinf(bound):
+            continue  # no lawful roster of e obeys the child's fixings
+        key = math.ceil(bound - CEIL_TOLERANCE)
+        if tree.best_value is not None and key >= tree.best_value:
+            continue  # pruned by its Lagrangian bound before any LP
+        heapq.heappush(heap, _Node((max(node.key[0], key), -depth, next(counter)), fixings, bound))
 
 
 def _result(

@@ -77,7 +77,7 @@ PRICING_PARAMETERS: dict[str, object] = {}
 #: Price by the exact dynamic programme of :mod:`.pricing_dp` (CP-SAT only where it gives up).
 PRICING_DP = True
 #: Rows the dynamic programme returns per call (the best ones, each ending in a different final state).
-DP_COLUMNS = 1
+DP_COLUMNS = 4
 
 #: Solver of the restricted master IP: "cp-sat" or a pywraplp MIP solver name ("SCIP", "CBC").
 MASTER_IP_SOLVER = "SCIP"
@@ -592,7 +592,9 @@ def column_generation(
     for e, pricer in enumerate(pricers):
         if master.columns[e]:
             pricer.hint = master.columns[e][-1][0]
-    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    # The dynamic-programming pricer holds the GIL: threads would only contend (CP-SAT pricing releases it).
+    exact_dp = all(pricer.dp is not None for pricer in pricers)
+    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and not exact_dp else None
     solves = 0
 
     def price_all(
