@@ -180,3 +180,30 @@ def test_a_proven_lower_bound_is_posted_and_ends_the_search_at_it() -> None:
     )
     assert best is not None
     assert (status, compiled.objective(best), bound) == ("OPTIMAL", OPTIMUM[1], OPTIMUM[1])
+
+
+def test_a_full_model_that_proves_little_hands_its_core_to_the_lns(caplog: pytest.LogCaptureFixture) -> None:
+    """When the full model's bound is weak, it stops at the checkpoint and two LNS threads finish the job.
+
+    Forced here on instance 3 (every bound counts as weak); the roster stays lawful, never worse than the
+    start, and the reported bound stays valid.
+    """
+    from ressursbank.solver.curtois.search import _portfolio
+
+    instance = read_curtois(DATA / "Instance3.txt")
+    compiled = compile_instance(instance)
+    start = construct(compiled, deadline=time.monotonic() + 5, seed=0)
+    assert start is not None
+    params = CurtoisParams(
+        time_limit=4.0, workers=2, seed=0, lp_worker_max_vars=0, handover_share=0.2, handover_max_bound_ratio=10.0
+    )
+    began = time.monotonic()
+    with caplog.at_level("INFO", logger="ressursbank.solver.curtois.search"):
+        status, best, bound = _portfolio(compiled, start, params, deadline=began + 4.0, start=began, progress=None)
+    assert best is not None
+    report = check_curtois(instance, compiled.to_roster(best))
+    assert report.feasible, report.verdict
+    assert report.objective == compiled.objective(best) <= compiled.objective(start)
+    assert bound is not None and bound <= OPTIMUM[3] + 1e-6
+    # Unless the full model proved the optimum before the checkpoint, it handed over.
+    assert status == "OPTIMAL" or "handed its core" in caplog.text

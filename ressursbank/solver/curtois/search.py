@@ -39,8 +39,16 @@ class CurtoisParams:
     with the constructed roster; above it, or above ``full_model_max_days`` days, construction + LNS only
     (measured at 60 s: instance 20 36120 vs 49964 with the full model, 22 158927 vs 186417).
     ``concurrent_lns_max_vars``: up to this many, the monolithic model runs on one LP-heavy worker beside our
-    LNS (best bounds); above it, CP-SAT's own worker portfolio (LP worker + interleaved LNS) runs it, which
-    found better rosters on instances 11 and 18 (3871 vs 4277, 6825 vs 7847 at 60 s).
+    LNS (session 12, 60 s, load 4-7, back to back: 12 5455 vs 6017 with CP-SAT's own two-worker portfolio,
+    13 12273 vs 15333, 15 5390 vs 6373, 19 7544 vs 9335). Where something else already takes a core (the
+    background column generation of instance 11), or with no roster to start from, the model runs alone: up
+    to ``lp_worker_max_vars`` on the max-LP worker (best bounds on 2-10), above it CP-SAT's own portfolio
+    (LP worker + interleaved LNS).
+    ``handover_share``: beside our LNS, a full model of more than ``lp_worker_max_vars`` variables has this
+    share of the remaining time to prove its worth; if by then it has found no roster better than the LNS's
+    and its bound is below ``handover_max_bound_ratio`` times the incumbent (instances 12, 13, 15, 19: bounds
+    of 3-2300 against rosters of 5000+), it stops and its core goes to a second LNS thread (session 12, 60 s,
+    load 6, back to back: 19 7642 vs 9554 without, 15 6264 vs 6563). Its bound so far is still reported.
     ``lns_sub_time_limit``: seconds per LNS sub-problem.
 
     ``colgen``: up to ``colgen_max_vars`` shift variables and ``colgen_max_days`` days (instances 4-11), column
@@ -69,7 +77,8 @@ class CurtoisParams:
     full_model_max_days: int = 84
     lns_sub_time_limit: float = 0.5
     concurrent_lns: bool = True
-    concurrent_lns_max_vars: int = 5_000
+    concurrent_lns_max_vars: int = 120_000
+    lp_worker_max_vars: int = 5_000
     baseline_max_terms: int = 3_000_000
     colgen: bool = True
     colgen_max_vars: int = 10_000
@@ -84,6 +93,8 @@ class CurtoisParams:
     branch_root_share: float = 0.6
     branch_max_vars: int = 5_000
     colgen_background_share: float = 0.8
+    handover_share: float = 0.3
+    handover_max_bound_ratio: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -575,6 +586,7 @@ def _portfolio(
     progress: ProgressCallback | None,
     lower_bound: int | None = None,
     late_bound: Callable[[], int | None] | None = None,
+    beside_lns: bool = True,
 ) -> tuple[Status, Assignment | None, float | None]:
     """Solve the monolithic model in a thread (bound + solutions) while the LNS improves on one core.
 
@@ -594,30 +606,88 @@ def _portfolio(
         m.add_hint(best)
     size = len(m.x)
     solver = cp_model.CpSolver()
-    lns = best is not None and params.workers >= 2 and params.concurrent_lns and size <= params.concurrent_lns_max_vars
+    lns = (
+        beside_lns
+        and best is not None
+        and params.workers >= 2
+        and params.concurrent_lns
+        and size <= params.concurrent_lns_max_vars
+    )
     apply_preset(
         solver,
-        "portfolio" if lns else "full" if best is None or size <= params.concurrent_lns_max_vars else "default",
+        "portfolio" if lns else "full" if best is None or size <= params.lp_worker_max_vars else "default",
         time_limit=max(0.01, deadline - time.monotonic()),
         workers=max(1, params.workers - 1) if lns else params.workers,
         seed=params.seed,
     )
     keeper = _Keeper(m, start, progress, target=lower_bound, late_bound=late_bound)
+    live_bound: list[float] = []
+    solver.best_bound_callback = live_bound.append
     outcome: list[cp_model.CpSolverStatus] = []
     thread = threading.Thread(target=lambda: outcome.append(solver.solve(m.model, keeper)), daemon=True)
     thread.start()
     if lns and best is not None:
+        useful = [0]
+
+        def incoming() -> tuple[int, Assignment] | None:
+            found = keeper.take()
+            if found is not None and found[0] < lns_value[0]:
+                useful[0] += 1
+            return found
+
+        lns_value = [compiled.objective(best)]
+        # On 14, 16, 18 the LP worker's bound rises late and is worth keeping: only larger models may hand over.
+        large = size > params.lp_worker_max_vars and params.handover_share < 1
+        checkpoint = time.monotonic() + params.handover_share * max(0.0, deadline - time.monotonic())
         best, stats = _lns_beside(
             compiled,
             best,
             params,
             thread,
             start=start,
-            deadline=deadline,
+            deadline=checkpoint if large else deadline,
             progress=progress,
-            incoming=keeper.take,
+            incoming=incoming,
             target=lower_bound,
+            on_value=lambda value: lns_value.__setitem__(0, value),
         )
+        value = compiled.objective(best)
+        known_bound = max(live_bound[-1] if live_bound else 0.0, float(lower_bound or 0))
+        weak = known_bound < params.handover_max_bound_ratio * value
+        if large and thread.is_alive() and time.monotonic() < deadline - 0.05 and not useful[0] and weak:
+            # The full model gave no better roster and its bound proves little: its core goes to a second LNS
+            # thread (instances 12, 13, 15, 19). Its bound so far stays valid and is reported.
+            solver.stop_search()
+            thread.join()
+            logger.info("full model handed its core to the LNS at %.1fs", time.monotonic() - start)
+            best, more = improve(
+                compiled,
+                best,
+                deadline=deadline,
+                workers=params.workers,
+                seed=params.seed + 1,
+                sub_time_limit=params.lns_sub_time_limit,
+                on_improvement=(
+                    None
+                    if progress is None
+                    else lambda found: progress(Progress("lns", found, None, time.monotonic() - start))
+                ),
+                target=lower_bound,
+            )
+            stats = LnsStats(stats.iterations + more.iterations, stats.improvements + more.improvements, more.objective)
+        elif large and thread.is_alive():
+            best, more = _lns_beside(
+                compiled,
+                best,
+                params,
+                thread,
+                start=start,
+                deadline=deadline,
+                progress=progress,
+                incoming=keeper.take,
+                target=lower_bound,
+            )
+            stats = LnsStats(stats.iterations + more.iterations, stats.improvements + more.improvements, more.objective)
         logger.info("lns: %d iterations, %d improvements", stats.iterations, stats.improvements)
         solver.stop_search()
     thread.join()
@@ -674,6 +744,7 @@ def _lns_beside(
     progress: ProgressCallback | None,
     incoming: Callable[[], tuple[int, Assignment] | None] | None = None,
     target: int | None = None,
+    on_value: Callable[[int], None] | None = None,
 ) -> tuple[Assignment, LnsStats]:
     """Our LNS on one core while ``thread`` (column generation or the full model) works; stops when it ends."""
     return improve(
@@ -683,10 +754,17 @@ def _lns_beside(
         workers=1,
         seed=params.seed,
         sub_time_limit=params.lns_sub_time_limit,
-        on_improvement=(
-            None if progress is None else lambda value: progress(Progress("lns", value, None, time.monotonic() - start))
-        ),
+        on_improvement=lambda value: _announce(value, progress, on_value, start),
         incoming=incoming,
         stop=lambda: not thread.is_alive(),
         target=target,
     )
+
+
+def _announce(
+    value: int, progress: ProgressCallback | None, on_value: Callable[[int], None] | None, start: float
+) -> None:
+    if on_value is not None:
+        on_value(value)
+    if progress is not None:
+        progress(Progress("lns", value, None, time.monotonic() - start))
