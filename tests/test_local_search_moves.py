@@ -148,3 +148,35 @@ def test_cross_exchange_needs_a_lent_colleague_of_the_host() -> None:
     assert search.try_cross(c.employee_index["a"], c.need_index["h1"]) == 0
     assert _who(c, search, "h1") == ["a"]
     assert sum(evaluate(c, search.by_need).values()) == before
+
+
+def test_cross_exchange_through_a_third_person() -> None:
+    """Aide x (nursing home) works the clinic's aide shift n; nurse y (clinic) works the nursing home's nurse shift
+    m, which x may not take; nurse z works the nursing home's aide shift k that day. y takes n, z takes m and x
+    takes k: all three work at home. Nobody has room for more, so no plain transfer or exchange does it."""
+    people = [
+        employee("x", codes=(AIDE, HEALTH), position_pct=40, norm=40.0),
+        employee("y", "host", position_pct=40, norm=40.0),
+        employee("z", position_pct=40, norm=40.0),
+    ]
+    needs = [
+        need("n", 1, unit="host", codes=(AIDE,)),
+        need("m", 2),
+        need("k", 2, codes=(AIDE,)),
+        need("x3", 3, codes=(AIDE,)),
+        need("y4", 4, unit="host"),
+        need("z5", 5),
+    ]
+    p = problem(people, needs)
+    plan = {"n": ["x"], "x3": ["x"], "m": ["y"], "y4": ["y"], "k": ["z"], "z5": ["z"]}
+    c, search, before = _search(p, plan)
+    x, y, n = c.employee_index["x"], c.employee_index["y"], c.need_index["n"]
+    search.cross_depth = 2
+    assert search.try_cross(x, n) == 0  # x may not work the nurse shift m
+    search.cross_depth = 3
+    gain = search.try_cross(x, n)
+    km = int(c.unit_km[c.e_home[x], c.e_home[y]])
+    assert gain == 2 * c.weights.moved_person + 2 * km * c.weights.travel_per_km
+    assert (_who(c, search, "n"), _who(c, search, "m"), _who(c, search, "k")) == (["y"], ["z"], ["x"])
+    terms = _assert_exact(p, c, search, before, gain)
+    assert terms["moved"] == terms["travel"] == 0

@@ -15,7 +15,8 @@ people: for each of their shifts in an overloaded week (or on a Sunday that make
   third person (on Asker most people with contract hours to spare are absent or busy on the day in question).
 
 Units that lend people to each other exchange them back (a *cross exchange*): someone from the host who is lent
-out elsewhere that week takes the away shift at home and gives their own away shift to the first person.
+out elsewhere that week takes the away shift at home and gives their own away shift to the first person (or, when
+the first may not work it, to a colleague of the unit it is at, who hands the first person a shift of theirs).
 
 People lent out for a few shifts are *brought home*: each away shift goes to someone with room or is exchanged
 with a colleague from the same home unit who is lent out already, for one of their shifts at home (a moved person
@@ -133,6 +134,10 @@ class LocalSearch:
         self.failed: dict[tuple[int, int, int], int] = {}
         free = self.g.position_free | (self.g.position_cost == 0)
         self.limit = np.where(free[:, None], c.e_full, np.minimum(c.e_contract, c.e_full))
+        #: people in a cross exchange: 2, or 3 through a colleague of the lender (``_cross_through``)
+        self.cross_depth = 3
+        #: candidate triples priced per shift in a cross exchange through a third person
+        self.cross_evaluations = 60
         #: people tried as the middle of an ejection chain per shift
         self.chain_width = 3
         #: how much dearer than the giver's release a middle person's marginal may be (their overflow is passed on)
@@ -735,6 +740,7 @@ class LocalSearch:
         absent, taken = self._absent(n), self.by_need[n]
         before_x = int(self.objective[x])
         x_without = self._without(x, n)
+        unqualified: list[tuple[int, int]] = []  # (y, m) where x may not work m
         for y in staff.tolist():
             if y in absent or y in taken:
                 continue
@@ -742,7 +748,10 @@ class LocalSearch:
                 u = self.unit[m]
                 if self.week[m] != b or u == host or (y, m) in self.pins or not self.movable[m]:
                     continue
-                if not c.class_mask[self.need_class[m], x] or x in self._absent(m) or x in self.by_need[m]:
+                if x in self.by_need[m]:
+                    continue
+                if not c.class_mask[self.need_class[m], x] or x in self._absent(m):
+                    unqualified.append((y, m))
                     continue
                 y_without = self._without(y, m)
                 x_after = sorted([*x_without, m], key=lambda k: (self.start[k], k))
@@ -755,7 +764,63 @@ class LocalSearch:
                     self._move(n, x, y)
                     self._move(m, y, x)
                     return gain
+        if unqualified and self.cross_depth > 2:
+            return self._cross_through(x, n, unqualified)
         return 0
+
+    def _cross_through(self, x: int, n: int, lent: list[tuple[int, int]]) -> int:
+        """The cross exchange through a third person: ``y`` takes ``n`` at home, ``z`` (from the unit of ``y``'s
+        away shift ``m``) takes ``m`` at home, and ``x`` takes one of ``z``'s shifts ``k`` that week.
+
+        On Asker the plain exchange fails mostly because ``x`` is an aide and ``y`` a nurse on a nurse shift; a
+        nurse of that unit working an aide shift passes it to ``x``. At most ``cross_evaluations`` candidate
+        triples are priced per shift (the candidates multiply).
+        """
+        c = self.c
+        b = self.week[n]
+        before_x = int(self.objective[x])
+        x_without = self._without(x, n)
+        evaluations = 0
+        for y, m in lent:
+            staff = self.staff[self.unit[m]]
+            staff = staff[c.class_mask[self.need_class[m], staff]]
+            if len(staff) == 0:
+                continue
+            y_without = self._without(y, m)
+            y_release = int(self.objective[y]) - self.person_objective(y, self._sorted([*y_without, n]))
+            y_release -= self._change_cost(y, m, adding=False) + self._change_cost(y, n, adding=True)
+            absent_m, taken_m = self._absent(m), self.by_need[m]
+            for z in staff.tolist():
+                if z in (x, y) or z in absent_m or z in taken_m:
+                    continue
+                for k in self.shifts[z]:
+                    if self.week[k] != b or k == m or (z, k) in self.pins or not self.movable[k]:
+                        continue
+                    if not c.class_mask[self.need_class[k], x] or x in self._absent(k) or x in self.by_need[k]:
+                        continue
+                    evaluations += 1
+                    if evaluations > self.cross_evaluations:
+                        return 0
+                    z_without = self._without(z, k)
+                    gain = y_release + before_x + int(self.objective[z])
+                    gain -= self.person_objective(x, self._sorted([*x_without, k]))
+                    gain -= self.person_objective(z, self._sorted([*z_without, m]))
+                    gain -= self._change_cost(x, n, adding=False) + self._change_cost(x, k, adding=True)
+                    gain -= self._change_cost(z, k, adding=False) + self._change_cost(z, m, adding=True)
+                    if (
+                        gain > 0
+                        and self.lawful(x, k, x_without)
+                        and self.lawful(y, n, y_without)
+                        and self.lawful(z, m, z_without)
+                    ):
+                        self._move(n, x, y)
+                        self._move(m, y, z)
+                        self._move(k, z, x)
+                        return gain
+        return 0
+
+    def _sorted(self, needs: list[int]) -> list[int]:
+        return sorted(needs, key=lambda k: (self.start[k], k))
 
     def away_shifts(self) -> list[tuple[int, int]]:
         """Every ``(person, need)`` worked away from home, people with the fewest away shifts first."""
