@@ -162,3 +162,14 @@ def test_engine_bound_child_reports_the_larger() -> None:
 def test_no_needs() -> None:
     c = compile_problem(problem([employee("a", codes=(NURSE, HEALTH))], []))
     assert lagrangian_bound(c, deadline=time.perf_counter() + 1.0) == 0
+
+
+def test_large_municipalities_leave_preferences_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond ``TASTES_UP_TO_EMPLOYEES`` everybody gets one taste that avoids nothing: the bound only falls."""
+    import ressursbank.solver.bound_lagrange as lagrange_module
+
+    p = _random_instance(3)
+    c = compile_problem(p)
+    with_tastes = _lagrangian(c)
+    monkeypatch.setattr(lagrange_module, "TASTES_UP_TO_EMPLOYEES", 0)
+    assert _lagrangian(c) <= with_tastes <= _optimal(p).objective

@@ -37,7 +37,7 @@ import numpy.typing as npt
 
 from ressursbank.checker.roster import rule_applies
 from ressursbank.domain.rules import OneShiftAtATime
-from ressursbank.solver.bound_shifts import eligibility_profiles
+from ressursbank.solver.bound_shifts import TASTES_UP_TO_EMPLOYEES, eligibility_profiles
 from ressursbank.solver.compile import Compiled
 
 IntArray = npt.NDArray[np.int64]
@@ -152,15 +152,24 @@ class _Model:
         self.night = np.tile(slot_night.astype(np.bool_), lay.n_days)
 
         # absences: absent on (day, slot) when absent for every need of it
+        # (needs of one day and slot share their interval, so their lists are almost always equal: intersecting
+        # them one (day, slot) at a time keeps memory small; on the Oslo-like preset there are ~10^8 pairs)
         absent = np.zeros((c.n_employees, n_ds), dtype=np.bool_)
-        if c.need_absent:
-            need_ids = np.array(list(c.need_absent.keys()), dtype=np.int64)
-            lists = list(c.need_absent.values())
-            emp = np.concatenate(lists)
-            ds = np.repeat(ds_of_need[need_ids], [len(v) for v in lists])
-            keys, counts = np.unique(emp * n_ds + ds, return_counts=True)
-            full = counts == needs_at[keys % n_ds]
-            absent[keys[full] // n_ds, keys[full] % n_ds] = True
+        none = np.zeros(0, dtype=np.int64)
+        by_ds = np.argsort(ds_of_need, kind="stable")
+        bounds = np.searchsorted(ds_of_need[by_ds], np.arange(n_ds + 1))
+        for cell in range(n_ds):
+            common: IntArray | None = None
+            for n in by_ds[bounds[cell] : bounds[cell + 1]].tolist():
+                listed = c.need_absent.get(n, none)
+                if common is None:
+                    common = listed
+                elif len(common) and not np.array_equal(common, listed):
+                    common = np.intersect1d(common, listed, assume_unique=True)
+                if common is not None and len(common) == 0:
+                    break
+            if common is not None and len(common):
+                absent[common, cell] = True
 
         # people classes
         class_columns, profile_of = eligibility_profiles(c.class_mask)
@@ -170,8 +179,14 @@ class _Model:
             [p.position_volunteers_free and bool(c.e_volunteer[e]) for e, p in enumerate(rp)], dtype=np.bool_
         )
         soft_travel = any(p.travel_cost > 0 for p in c.rule_params)
+        # as in the flow, preferences are left out beyond ``TASTES_UP_TO_EMPLOYEES`` (one taste that avoids nothing:
+        # fewer origins and classes, lower prices)
+        priced = c.n_employees <= TASTES_UP_TO_EMPLOYEES
+        neutral = (tuple(sorted(set(c.u_kind))), False, False)
         taste_keys = [
             (tuple(sorted(c.e_willing[e])), bool(c.e_avoid_nights[e]), bool(c.e_avoid_weekends[e]))
+            if priced
+            else neutral
             for e in range(c.n_employees)
         ]
         taste_index: dict[tuple[tuple[str, ...], bool, bool], int] = {}
