@@ -242,12 +242,13 @@ class DpPricer:
                 if d == 0:
                     break
                 if j == 0:
-                    _, k_max, n = work.shape[:3]
-                    for length in range(1, k_max + 1):
-                        for t in range(n):
-                            candidates.append((False, (0, length - 1, t, *res)))
-                            if length >= a:
-                                candidates.append((False, (1, length - 1, t, *res)))
+                    # the work run that ended here: the closest value among those allowed to end (one array step)
+                    every = slice(None)
+                    at: Index = (every, every, every, *res)
+                    ends = layers[d - 1][1][at].copy()
+                    ends[1, : a - 1] = np.inf  # a run that started inside must be long enough
+                    closest = np.unravel_index(int(np.argmin(np.abs(ends - value))), ends.shape)
+                    candidates.append((False, (*(int(i) for i in closest), *res)))
                     if b == 1:
                         candidates.append((True, (0, *res)))
                 else:
