@@ -578,16 +578,18 @@ class _Relaxation:
         home = np.full((n_o, m.n_ds), NEG, dtype=np.int64)
         inside = np.full((n_o, m.n_ds), NEG, dtype=np.int64)
         outside = np.full((n_o, m.n_ds), NEG, dtype=np.int64)
-        for ds in m.active_ds.tolist():
-            pattern = int(m.pattern_of_ds[ds])
-            v = best_price[m.ds_groups[ds] : m.ds_groups[ds + 1]]
+        # pattern by pattern and origin block by block, so that a block not cached is built once per evaluation
+        for pattern in range(len(m.patterns)):
+            cells = m.active_ds[m.pattern_of_ds[m.active_ds] == pattern].tolist()
             for lo, hi in m.origin_chunks(pattern):
                 h, cin, cout = m.pattern_block(pattern, lo, hi)
-                home[lo:hi, ds] = np.where(h, v[None, :], NEG).max(axis=1)
-                inside[lo:hi, ds] = (v[None, :] - cin).max(axis=1)
-                outside[lo:hi, ds] = (v[None, :] - cout).max(axis=1)
-            if time.perf_counter() > deadline:
-                return None
+                for ds in cells:
+                    v = best_price[m.ds_groups[ds] : m.ds_groups[ds + 1]]
+                    home[lo:hi, ds] = np.where(h, v[None, :], NEG).max(axis=1)
+                    inside[lo:hi, ds] = (v[None, :] - cin).max(axis=1)
+                    outside[lo:hi, ds] = (v[None, :] - cout).max(axis=1)
+                if time.perf_counter() > deadline:
+                    return None
         g_home, g_in, g_out = home[m.origin], inside[m.origin], outside[m.origin]
         fixed = m.fixed + (2 * m.unsocial_weight * tangent)[:, None] * m.unsocial[None, :]
         fixed = np.where(m.fixed >= INF, INF, fixed)
