@@ -174,15 +174,18 @@ def test_coarser_host_clusters_only_lower_the_bound(monkeypatch: pytest.MonkeyPa
 
 
 def test_engine_uses_the_shift_bound_from_its_bound_process() -> None:
-    """With two processes the whole-shift bound comes from the forked bound process and enters the result."""
+    """With two processes the whole-shift bound comes from the forked bound process and enters the result (at least
+    the flow's value)."""
     from ressursbank.solve import SolveParams, solve
 
     people = [employee(f"p{i}", position_pct=60) for i in range(3)]
     p = problem(people, [need(f"d{d}", d) for d in range(7)])
     expected = shift_flow_bound(compile_problem(p))
     result = solve(p, SolveParams.preset("fast", time_limit_s=5.0, processes=2))
-    assert result.statistics["shift_bound"] == expected
-    assert expected is not None and result.bound >= min(expected, result.objective)
+    # the child may also run the Lagrangian over day-level rosters and report the larger (never less than the flow)
+    shift_bound = result.statistics["shift_bound"]
+    assert expected is not None and isinstance(shift_bound, int) and shift_bound >= expected
+    assert result.bound >= min(expected, result.objective)
     assert result.bound <= result.objective
 
 
