@@ -812,7 +812,8 @@ def _ascend(
     log: Callable[[int, int, _Evaluation, float], None] | None,
 ) -> int | None:
     """Column generation, stabilised: the master's duals are kept within the best prices so far (the centre) plus or
-    minus a margin (``BOX_SHARE``, ``BOX_MIN``; growing by ``BOX_GROWTH`` while a dual sits at its cap), and ``L`` is
+    minus a margin (``BOX_SHARE``, ``BOX_MIN``; growing by ``BOX_GROWTH`` where a dual sits at its cap after a
+    point that improved, shrinking after one that did not), and ``L`` is
     evaluated between the centre and the master's duals (Wentges smoothing, ``SMOOTHING``, moving closer to the
     centre after each point that does not improve). The least-cost rosters found there become columns of the
     master. Every evaluated ``L`` is a valid bound, however far the master is from optimal; the best is returned."""
@@ -872,7 +873,7 @@ def _ascend(
         if solved is None:
             break
         lp_prices, class_duals, tangent = solved
-        # a dual held at its cap wants to go higher: widen that need's box
+        # a dual held at its cap wants to go higher
         at_cap = (lp_prices >= caps - 1) & (caps < weight)
         box_binding = bool(at_cap.any())
         if improved:
@@ -882,7 +883,7 @@ def _ascend(
     return best
 
 
-#: The master's duals are capped at the centre's prices times ``1 + BOX_SHARE`` plus ``BOX_MIN`` (øre).
+#: The master's duals start within the centre's prices plus or minus ``BOX_SHARE`` of them and ``BOX_MIN`` (øre).
 BOX_SHARE = 0.01
 BOX_MIN = 100_000
 #: Growth of a need's box margin while its dual sits at the cap.
