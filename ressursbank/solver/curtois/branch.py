@@ -1,13 +1,15 @@
 """Branch-and-price for a Curtois instance: column generation at every node of a small branch-and-bound tree.
 
-The root is the column generation of :mod:`.colgen` (roster-per-employee master, exact CP-SAT pricing, a
-Lagrangian bound valid at every iteration). Where the root LP leaves a gap, the tree branches on one
-employee's day: "employee ``e`` has shift ``s`` (or is off) on day ``d``" or not. A branching decision is
-pushed into ``e``'s pricing model (a variable's domain is narrowed) and into the master (columns that break
-it get an upper bound of 0), so every node's Lagrangian bound is valid for its whole subtree. The objective is
-integral, so a node is pruned once ``ceil(bound) >= incumbent``. Nodes are taken best bound first (deepest
-first among equal bounds, which makes the search dive), and the incumbent is shared both ways with whoever
-runs beside (our LNS): better rosters come in through ``incumbent`` and go out through ``on_roster``.
+The root is the column generation of :mod:`.colgen` (roster-per-employee master, exact pricing by dynamic
+programming or CP-SAT, a Lagrangian bound valid at every iteration). Where the root LP leaves a gap, the tree
+branches on one employee's day: "employee ``e`` has shift ``s`` (or is off) on day ``d``" or not. A branching
+decision is pushed into ``e``'s pricing (allowed labels of the programme, a variable's domain in CP-SAT) and into
+the master (columns that break it get an upper bound of 0), so every node's Lagrangian bound is valid for its
+whole subtree. The objective is integral, so a node is pruned once ``ceil(bound) >= incumbent``; a child is
+first bounded by re-pricing only the branched employee at its parent's best Lagrangian point (one exact call),
+so it can be pruned before any LP. Nodes are taken best bound first (deepest first among equal bounds, which
+makes the search dive), and the incumbent is shared both ways with whoever runs beside (our LNS): better
+rosters come in through ``incumbent`` and go out through ``on_roster``.
 
 API::
 
