@@ -340,11 +340,14 @@ def timed_bound(c: Compiled, *, with_shifts: bool = True) -> tuple[int, int, int
     return bound, total_ub, critical_ub, time.process_time() - started
 
 
-def timed_shift_bound(c: Compiled, *, deadline: float | None = None) -> tuple[int, float]:
+def timed_shift_bound(
+    c: Compiled, *, deadline: float | None = None, lagrange_evaluations: int = 1_000_000
+) -> tuple[int, float]:
     """The whole-shift flow bound (0 when it does not apply) and the CPU seconds it took.
 
     With a ``deadline`` (``time.perf_counter()``), the Lagrangian bound over day-level rosters
-    (``bound_lagrange``) then runs until it and the larger of the two is returned; both are valid."""
+    (``bound_lagrange``) then runs until it, or for ``lagrange_evaluations`` price points, and the larger of the
+    two is returned; both are valid."""
     started = time.process_time()
     if deadline is None:
         return shift_flow_bound(c) or 0, time.process_time() - started
@@ -353,7 +356,10 @@ def timed_shift_bound(c: Compiled, *, deadline: float | None = None) -> tuple[in
     if time.perf_counter() < deadline:
         try:
             found = lagrangian_bound(
-                c, deadline=deadline, initial=prices if prices is not None else cheapest_per_need(c)
+                c,
+                deadline=deadline,
+                initial=prices if prices is not None else cheapest_per_need(c),
+                max_iterations=lagrange_evaluations,
             )
         except (MemoryError, RuntimeError):
             found = None  # the refinement is optional: its failure must not cost the flow's proven bound

@@ -75,11 +75,12 @@ class _BoundJob:
     headcount and priced bounds with the coverage upper bounds in one, the flow of whole shifts in the other, which
     may still run during the improvement (both can take minutes on the Oslo-like preset)."""
 
-    def __init__(self, c: Compiled) -> None:
+    def __init__(self, c: Compiled, lagrange: tuple[float, int] | None = None) -> None:
         import multiprocessing
 
-        global _BOUND_INPUT
+        global _BOUND_INPUT, _SHIFT_LAGRANGE
         _BOUND_INPUT = c
+        _SHIFT_LAGRANGE = lagrange
         self.pool = multiprocessing.get_context("fork").Pool(1)
         self.async_result = self.pool.apply_async(_bound_in_child)
         self.shift_pool = multiprocessing.get_context("fork").Pool(1)
@@ -110,6 +111,11 @@ def _collect(pool: Any, result: Any, wait_s: float) -> Any:
 
 
 _BOUND_INPUT: Compiled | None = None
+#: Until when (``time.perf_counter()``) and for how many price points the whole-shift child refines its bound by
+#: the Lagrangian over day-level rosters (``bound_lagrange``); ``None``: the weekly flow alone.
+_SHIFT_LAGRANGE: tuple[float, int] | None = None
+#: The Lagrangian stops this long before the solve's deadline (at least), so the child is done when collected.
+LAGRANGE_MARGIN_S = 3.0
 #: Seconds the headcount bound is waited for even when the deadline has passed.
 BOUND_GRACE_S = 10.0
 
@@ -121,11 +127,14 @@ def _bound_in_child() -> tuple[int, int, int, float]:
 
 def _shift_bound_in_child() -> tuple[int, float]:
     assert _BOUND_INPUT is not None
-    return timed_shift_bound(_BOUND_INPUT)
+    if _SHIFT_LAGRANGE is None:
+        return timed_shift_bound(_BOUND_INPUT)
+    deadline, evaluations = _SHIFT_LAGRANGE
+    return timed_shift_bound(_BOUND_INPUT, deadline=deadline, lagrange_evaluations=evaluations)
 
 
-def _start_bound(c: Compiled) -> _BoundJob:
-    return _BoundJob(c)
+def _start_bound(c: Compiled, lagrange: tuple[float, int] | None = None) -> _BoundJob:
+    return _BoundJob(c, lagrange)
 
 
 def run(
@@ -157,7 +166,10 @@ def run(
     report("compile", 0, 0, 0.05)
 
     # the bound does not depend on the plan: with a second process, compute it while constructing
-    bound_job = _start_bound(c) if params.processes > 1 else None
+    # each Lagrangian price point costs seconds of the core the search shares (2-3 CPU s on Asker): a preset's budget
+    lagrange = (deadline - max(LAGRANGE_MARGIN_S, 0.1 * params.time_limit_s), params.bound_lagrange_evaluations)
+    with_lagrange = not params.construction_only and params.bound_lagrange_evaluations > 0
+    bound_job = _start_bound(c, lagrange if with_lagrange else None) if params.processes > 1 else None
     t = time.perf_counter()
     if params.monolithic:  # the baseline starts from nothing but the pins
         by_need: list[list[int]] = [[] for _ in range(c.n_needs)]

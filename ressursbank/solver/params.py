@@ -47,6 +47,10 @@ class SolveParams:
         weeks at once.
     local_search_share
         The local search stops at this share of the time limit (counted from the start of the solve).
+    bound_lagrange_evaluations
+        Price points of the Lagrangian bound over day-level rosters (``bound_lagrange``) after the weekly flow, in
+        the bound's own process while the search runs (until shortly before the deadline); 0 leaves it out. Each
+        costs 2-3 CPU seconds on Asker that the search shares; the first (at the flow's duals) adds the most.
     weights
         The objective weights.
     """
@@ -62,6 +66,7 @@ class SolveParams:
     construction_only: bool = False
     local_search_rounds: int = 8
     local_search_share: float = 0.9
+    bound_lagrange_evaluations: int = 0
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
 
     @classmethod
