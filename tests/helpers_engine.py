@@ -8,6 +8,7 @@ horizon starts on Monday 2020-03-16.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -139,3 +140,31 @@ def plan_of(p: Problem, *pairs: tuple[str, str]) -> Plan:
 def with_employee(p: Problem, e: Employee) -> Problem:
     org = replace(p.organisation, employees=(*p.organisation.employees, e))
     return replace(p, organisation=org)
+
+
+def random_employee(rng: random.Random, name: str, *, home: str, absences: tuple[Absence, ...]) -> Employee:
+    """A random person for the bound tests' small instances: position, wish for more hours, nurse or not, unit kinds
+    volunteered for, wage (drawn in that order, so an instance stays the same for a seed)."""
+    return employee(
+        name,
+        home=home,
+        position_pct=rng.choice((40, 60, 75, 100)),
+        wants_more_hours=rng.random() < 0.3,
+        codes=(NURSE, HEALTH) if rng.random() < 0.8 else (HEALTH,),
+        willing=rng.choice(((), ("corona_clinic",), ("nursing_home",), ("corona_clinic", "nursing_home"))),
+        absences=absences,
+        wage=rng.choice((250, 300, 400)),
+    )
+
+
+def random_need(rng: random.Random, name: str, day: int, kinds: Sequence[str]) -> Need:
+    """A random need on ``day`` for the bound tests: shift kind, unit (home, host or far), critical or not, one or
+    two people."""
+    return need(
+        name,
+        day,
+        rng.choice(kinds),
+        unit=rng.choice(("home", "host", "far")),
+        critical=rng.random() < 0.5,
+        count=rng.choice((1, 1, 2)),
+    )

@@ -18,7 +18,18 @@ from ressursbank.solver.bound import cheapest_per_need, timed_shift_bound
 from ressursbank.solver.bound_lagrange import lagrangian_bound
 from ressursbank.solver.bound_shifts import shift_flow_bound, shift_flow_bound_and_prices
 from ressursbank.solver.compile import Compiled, compile_problem
-from tests.helpers_engine import HEALTH, MONDAY, NURSE, employee, need, problem, rules, run
+from tests.helpers_engine import (
+    HEALTH,
+    MONDAY,
+    NURSE,
+    employee,
+    need,
+    problem,
+    random_employee,
+    random_need,
+    rules,
+    run,
+)
 
 
 def _optimal(p: Problem) -> Result:
@@ -110,26 +121,11 @@ def _random_instance(seed: int) -> Problem:
     people = []
     for i in range(rng.randint(2, 4)):
         absences = tuple(_absent_on(rng.randint(0, 13)) for _ in range(rng.choice((0, 0, 1, 2))))
-        people.append(
-            employee(
-                f"e{i}",
-                home=rng.choice(("home", "home", "host", "school")),
-                position_pct=rng.choice((40, 60, 75, 100)),
-                wants_more_hours=rng.random() < 0.3,
-                codes=(NURSE, HEALTH) if rng.random() < 0.8 else (HEALTH,),
-                willing=rng.choice(((), ("corona_clinic",), ("nursing_home",), ("corona_clinic", "nursing_home"))),
-                absences=absences,
-                wage=rng.choice((250, 300, 400)),
-            )
-        )
+        home = rng.choice(("home", "home", "host", "school"))
+        people.append(random_employee(rng, f"e{i}", home=home, absences=absences))
     needs = [
-        need(
-            f"n{k}",
-            rng.choice((rng.randint(0, 13), 6, 13)),
-            rng.choice(("day", "evening", "night", "long", "twelve")),
-            unit=rng.choice(("home", "host", "far")),
-            critical=rng.random() < 0.5,
-            count=rng.choice((1, 1, 2)),
+        random_need(
+            rng, f"n{k}", rng.choice((rng.randint(0, 13), 6, 13)), ("day", "evening", "night", "long", "twelve")
         )
         for k in range(rng.randint(8, 14))
     ]

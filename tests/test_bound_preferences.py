@@ -16,7 +16,7 @@ from ressursbank.domain.rules import ObjectiveWeights
 from ressursbank.result import Result
 from ressursbank.solver.bound_shifts import shift_flow_bound
 from ressursbank.solver.compile import compile_problem
-from tests.helpers_engine import HEALTH, MONDAY, NURSE, employee, need, problem, run
+from tests.helpers_engine import HEALTH, MONDAY, NURSE, employee, need, problem, random_employee, random_need, run
 
 UNWANTED = ObjectiveWeights().unwanted_shift
 
@@ -136,26 +136,10 @@ def _two_week_instance(seed: int) -> Problem:
         if rng.random() < 0.3:
             start = dt.datetime.combine(MONDAY + dt.timedelta(days=rng.randint(0, 12)), dt.time(0, 0))
             absences = (Absence(start, start + dt.timedelta(days=2)),)
-        e = employee(
-            f"e{i}",
-            home=rng.choice(("home", "host", "far", "school")),
-            position_pct=rng.choice((40, 60, 75, 100)),
-            wants_more_hours=rng.random() < 0.3,
-            codes=(NURSE, HEALTH) if rng.random() < 0.8 else (HEALTH,),
-            willing=rng.choice(((), ("corona_clinic",), ("nursing_home",), ("corona_clinic", "nursing_home"))),
-            absences=absences,
-            wage=rng.choice((250, 300, 400)),
-        )
+        e = random_employee(rng, f"e{i}", home=rng.choice(("home", "host", "far", "school")), absences=absences)
         people.append(_avoiding(e, nights=rng.random() < 0.4, weekends=rng.random() < 0.4))
     needs = [
-        need(
-            f"n{k}",
-            rng.randint(0, 13),
-            rng.choice(("day", "evening", "night", "twelve")),
-            unit=rng.choice(("home", "host", "far")),
-            critical=rng.random() < 0.5,
-            count=rng.choice((1, 1, 2)),
-        )
+        random_need(rng, f"n{k}", rng.randint(0, 13), ("day", "evening", "night", "twelve"))
         for k in range(rng.randint(6, 14))
     ]
     return problem(people, needs, days=14)
