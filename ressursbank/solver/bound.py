@@ -346,10 +346,10 @@ def timed_shift_bound(
     """The whole-shift flow bound (0 when it does not apply) and the CPU seconds it took.
 
     With a ``deadline`` (``time.perf_counter()``), the Lagrangian bound over day-level rosters
-    (``bound_lagrange``) then runs until it, or for ``lagrange_evaluations`` price points, and the larger of the
-    two is returned; both are valid."""
+    (``bound_lagrange``) then runs until it, or for ``lagrange_evaluations`` price points (none: the flow alone),
+    and the larger of the two is returned; both are valid."""
     started = time.process_time()
-    if deadline is None:
+    if deadline is None or lagrange_evaluations <= 0:
         return shift_flow_bound(c) or 0, time.process_time() - started
     flow, prices = shift_flow_bound_and_prices(c, with_prices=True, deadline=deadline)
     bound = flow or 0

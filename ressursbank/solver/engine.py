@@ -75,7 +75,7 @@ class _BoundJob:
     headcount and priced bounds with the coverage upper bounds in one, the flow of whole shifts in the other, which
     may still run during the improvement (both can take minutes on the Oslo-like preset)."""
 
-    def __init__(self, c: Compiled, lagrange: tuple[float, int] | None = None) -> None:
+    def __init__(self, c: Compiled, lagrange: tuple[float, int]) -> None:
         import multiprocessing
 
         global _BOUND_INPUT, _SHIFT_LAGRANGE
@@ -112,8 +112,8 @@ def _collect(pool: Any, result: Any, wait_s: float) -> Any:
 
 _BOUND_INPUT: Compiled | None = None
 #: Until when (``time.perf_counter()``) and for how many price points the whole-shift child refines its bound by
-#: the Lagrangian over day-level rosters (``bound_lagrange``); ``None``: the weekly flow alone.
-_SHIFT_LAGRANGE: tuple[float, int] | None = None
+#: the Lagrangian over day-level rosters (``bound_lagrange``); 0 points: the weekly flow alone.
+_SHIFT_LAGRANGE: tuple[float, int] = (0.0, 0)
 #: The Lagrangian stops this long before the solve's deadline (at least), so the child is done when collected.
 LAGRANGE_MARGIN_S = 3.0
 #: Seconds the headcount bound is waited for even when the deadline has passed.
@@ -127,13 +127,11 @@ def _bound_in_child() -> tuple[int, int, int, float]:
 
 def _shift_bound_in_child() -> tuple[int, float]:
     assert _BOUND_INPUT is not None
-    if _SHIFT_LAGRANGE is None:
-        return timed_shift_bound(_BOUND_INPUT)
     deadline, evaluations = _SHIFT_LAGRANGE
     return timed_shift_bound(_BOUND_INPUT, deadline=deadline, lagrange_evaluations=evaluations)
 
 
-def _start_bound(c: Compiled, lagrange: tuple[float, int] | None = None) -> _BoundJob:
+def _start_bound(c: Compiled, lagrange: tuple[float, int]) -> _BoundJob:
     return _BoundJob(c, lagrange)
 
 
@@ -167,9 +165,9 @@ def run(
 
     # the bound does not depend on the plan: with a second process, compute it while constructing
     # each Lagrangian price point costs seconds of the core the search shares (2-3 CPU s on Asker): a preset's budget
-    lagrange = (deadline - max(LAGRANGE_MARGIN_S, 0.1 * params.time_limit_s), params.bound_lagrange_evaluations)
-    with_lagrange = not params.construction_only and params.bound_lagrange_evaluations > 0
-    bound_job = _start_bound(c, lagrange if with_lagrange else None) if params.processes > 1 else None
+    evaluations = 0 if params.construction_only else params.bound_lagrange_evaluations
+    lagrange = (deadline - max(LAGRANGE_MARGIN_S, 0.1 * params.time_limit_s), evaluations)
+    bound_job = _start_bound(c, lagrange) if params.processes > 1 else None
     t = time.perf_counter()
     if params.monolithic:  # the baseline starts from nothing but the pins
         by_need: list[list[int]] = [[] for _ in range(c.n_needs)]

@@ -265,8 +265,11 @@ class LocalSearch:
         return (-step if kept else step) if adding else (step if kept else -step)
 
     def _with(self, e: int, n: int) -> list[int]:
-        c = self.c
-        return sorted([*self.shifts[e], n], key=lambda m: (int(c.n_start[m]), m))
+        return self._sorted([*self.shifts[e], n])
+
+    def _sorted(self, needs: list[int]) -> list[int]:
+        """``needs`` in time order (start, then index), the order ``person_objective`` expects."""
+        return sorted(needs, key=lambda k: (self.start[k], k))
 
     def _without(self, e: int, n: int) -> list[int]:
         return [m for m in self.shifts[e] if m != n]
@@ -539,7 +542,7 @@ class LocalSearch:
                 if not self.lawful(middle, n, base):
                     continue
                 tried += 1
-                after = self.person_objective(middle, sorted([*base, n], key=lambda k: (self.start[k], k)))
+                after = self.person_objective(middle, self._sorted([*base, n]))
                 budget = release - (after - int(self.objective[middle]))
                 budget -= self._change_cost(middle, n, adding=True) + self._change_cost(middle, m, adding=False)
                 if budget <= 0:
@@ -602,8 +605,8 @@ class LocalSearch:
                     continue
                 other_without = self._without(other, n2)
                 before = int(self.objective[giver]) + int(self.objective[other])
-                giver_after = sorted([*giver_without, n2], key=lambda m: (int(c.n_start[m]), m))
-                other_after = sorted([*other_without, n], key=lambda m: (int(c.n_start[m]), m))
+                giver_after = self._sorted([*giver_without, n2])
+                other_after = self._sorted([*other_without, n])
                 after = self.person_objective(giver, giver_after) + self.person_objective(other, other_after)
                 after += self._change_cost(giver, n, adding=False) + self._change_cost(giver, n2, adding=True)
                 after += self._change_cost(other, n2, adding=False) + self._change_cost(other, n, adding=True)
@@ -754,8 +757,8 @@ class LocalSearch:
                     unqualified.append((y, m))
                     continue
                 y_without = self._without(y, m)
-                x_after = sorted([*x_without, m], key=lambda k: (self.start[k], k))
-                y_after = sorted([*y_without, n], key=lambda k: (self.start[k], k))
+                x_after = self._sorted([*x_without, m])
+                y_after = self._sorted([*y_without, n])
                 gain = before_x + int(self.objective[y])
                 gain -= self.person_objective(x, x_after) + self.person_objective(y, y_after)
                 gain -= self._change_cost(x, n, adding=False) + self._change_cost(x, m, adding=True)
@@ -818,9 +821,6 @@ class LocalSearch:
                         self._move(k, z, x)
                         return gain
         return 0
-
-    def _sorted(self, needs: list[int]) -> list[int]:
-        return sorted(needs, key=lambda k: (self.start[k], k))
 
     def away_shifts(self) -> list[tuple[int, int]]:
         """Every ``(person, need)`` worked away from home, people with the fewest away shifts first."""

@@ -654,6 +654,7 @@ def _portfolio(
         value = compiled.objective(best)
         known_bound = max(live_bound[-1] if live_bound else 0.0, float(lower_bound or 0))
         weak = known_bound < params.handover_max_bound_ratio * value
+        more: LnsStats | None = None
         if large and thread.is_alive() and time.monotonic() < deadline - 0.05 and not useful[0] and weak:
             # The full model gave no better roster and its bound proves little: its core goes to a second LNS
             # thread (instances 12, 13, 15, 19). Its bound so far stays valid and is reported.
@@ -667,14 +668,9 @@ def _portfolio(
                 workers=params.workers,
                 seed=params.seed + 1,
                 sub_time_limit=params.lns_sub_time_limit,
-                on_improvement=(
-                    None
-                    if progress is None
-                    else lambda found: progress(Progress("lns", found, None, time.monotonic() - start))
-                ),
+                on_improvement=lambda found: _announce(found, progress, None, start),
                 target=lower_bound,
             )
-            stats = LnsStats(stats.iterations + more.iterations, stats.improvements + more.improvements, more.objective)
         elif large and thread.is_alive():
             best, more = _lns_beside(
                 compiled,
@@ -687,6 +683,7 @@ def _portfolio(
                 incoming=keeper.take,
                 target=lower_bound,
             )
+        if more is not None:
             stats = LnsStats(stats.iterations + more.iterations, stats.improvements + more.improvements, more.objective)
         logger.info("lns: %d iterations, %d improvements", stats.iterations, stats.improvements)
         solver.stop_search()
@@ -764,6 +761,7 @@ def _lns_beside(
 def _announce(
     value: int, progress: ProgressCallback | None, on_value: Callable[[int], None] | None, start: float
 ) -> None:
+    """An LNS improvement: tell ``on_value`` (the handover's watch on the LNS) and the progress callback."""
     if on_value is not None:
         on_value(value)
     if progress is not None:
