@@ -217,12 +217,15 @@ def _origin_to_pools(
     nodes: _Nodes,
     per_shift: int,
     tastes: _Tastes | None = None,
+    parts: list[IntArray] | None = None,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Arcs origin -> host pool: (origin row, pool, price) for every origin (home unit, profile, length index and,
     with ``tastes``, taste) and every pool of eligible need nodes (``p_idx``, ``k_idx``, their pool ``pool_of``) of
     that profile and length: the least, over the pool's eligible hosts other than home, of travel plus the
     outside-sector cost spread over ``per_shift`` shifts where that host is in another sector plus, with
-    ``tastes``, the unwanted shifts (a host kind not volunteered for, a night or weekend the taste avoids)."""
+    ``tastes``, the unwanted shifts (a host kind not volunteered for, a night or weekend the taste avoids).
+    With ``parts`` (an empty list), it receives the price's travel, outside-sector and unwanted parts per arc (at
+    the cheapest host) as one ``[3, arc]`` array."""
     w = c.weights
     outside_share = w.outside_sector_person // per_shift
     by_profile = np.argsort(p_idx, kind="stable")
@@ -230,6 +233,7 @@ def _origin_to_pools(
     out_from: list[IntArray] = []
     out_to: list[IntArray] = []
     out_price: list[IntArray] = []
+    out_parts: list[IntArray] = []
     for p in np.unique(origins[:, 1]).tolist():
         if p + 1 >= len(bounds):
             continue
@@ -243,14 +247,16 @@ def _origin_to_pools(
         # columns sorted by pool so that one minimum per pool is a reduceat
         order = np.argsort(pool_of[pairs], kind="stable")
         ks, hosts, col_pool = ks[order], hosts[order], pool_of[pairs][order]
-        price = w.travel_per_km * c.unit_km[np.ix_(homes, hosts)].astype(np.int64)
-        price += outside_share * (c.u_sector[homes][:, None] != c.u_sector[hosts][None, :])
+        travel = w.travel_per_km * c.unit_km[np.ix_(homes, hosts)].astype(np.int64)
+        outside = outside_share * (c.u_sector[homes][:, None] != c.u_sector[hosts][None, :]).astype(np.int64)
+        unwanted = np.zeros_like(travel)
         if tastes is not None:
             taste = origins[rows, 3]
             unwanted = tastes.unwilling_at[np.ix_(taste, hosts)].astype(np.int64)
             unwanted += tastes.avoid_nights[taste][:, None] * nodes.night[ks][None, :]
             unwanted += tastes.avoid_weekends[taste][:, None] * nodes.weekend[ks][None, :]
-            price += w.unwanted_shift * unwanted
+            unwanted *= w.unwanted_shift
+        price = travel + outside + unwanted
         price[(homes[:, None] == hosts[None, :]) | (length_of_row[:, None] != nodes.length_index[ks][None, :])] = BIG
         starts = np.flatnonzero(np.r_[True, col_pool[1:] != col_pool[:-1]])
         least = np.minimum.reduceat(price, starts, axis=1)  # [row, pool of p]
@@ -258,9 +264,19 @@ def _origin_to_pools(
         out_from.append(rows[r])
         out_to.append(col_pool[starts][q])
         out_price.append(least[r, q])
+        if parts is not None:
+            # the cheapest host's column: the least of price * columns + column (prices are below BIG)
+            column = np.arange(price.shape[1], dtype=np.int64)
+            cheapest = np.minimum.reduceat(price * price.shape[1] + column[None, :], starts, axis=1)[r, q]
+            at = cheapest % price.shape[1]
+            out_parts.append(np.stack([travel[r, at], outside[r, at], unwanted[r, at]]))
     if not out_from:
         empty = np.zeros(0, dtype=np.int64)
+        if parts is not None:
+            parts.append(np.zeros((3, 0), dtype=np.int64))
         return empty, empty, empty
+    if parts is not None:
+        parts.append(np.concatenate(out_parts, axis=1))
     return np.concatenate(out_from), np.concatenate(out_to), np.concatenate(out_price)
 
 
@@ -428,23 +444,41 @@ def shift_flow_bound_and_prices(
     *,
     with_prices: bool = False,
     deadline: float | None = None,
+    terms: dict[str, int] | None = None,
 ) -> tuple[int | None, IntArray | None]:
     """``shift_flow_bound`` and, with ``with_prices``, a price per need: the marginal cost of one more place of its
     node in its week's optimal flow (shortest path from the source in the residual graph, found by Bellman-Ford)
     plus the need's least supplement. The prices are the flow's duals: a starting point for the Lagrangian bound
     (``bound_lagrange``), where any prices give a valid bound; the shortest-path passes stop at ``deadline``
-    (``time.perf_counter()``), leaving the distances found by then."""
+    (``time.perf_counter()``), leaving the distances found by then. With ``terms`` (see ``shift_flow_terms``), the
+    bound is also split into the objective's terms there."""
     if c.n_needs == 0:
         return 0, np.zeros(0, dtype=np.int64) if with_prices else None
     ready = prepared if prepared is not None else prepare(c, profiles)
     total = ready.spread + c.weights.cost_per_ore * ready.supplements
+    if terms is not None:
+        terms["unsocial_spread"] = terms.get("unsocial_spread", 0) + ready.spread
+        terms["cost"] = terms.get("cost", 0) + c.weights.cost_per_ore * ready.supplements
     node_prices: dict[bytes, IntArray] = {}
     for nodes, wk, times in ready.groups:
-        found = _week_flow(c, nodes, wk, ready.people, ready.spread_unmet, with_prices=with_prices, deadline=deadline)
+        week_terms: dict[str, int] | None = {} if terms is not None else None
+        found = _week_flow(
+            c,
+            nodes,
+            wk,
+            ready.people,
+            ready.spread_unmet,
+            with_prices=with_prices,
+            deadline=deadline,
+            terms=week_terms,
+        )
         if found is None:
             return None, None
         cost, prices = found
         total += times * cost
+        if terms is not None and week_terms is not None:
+            for name, value in week_terms.items():
+                terms[name] = terms.get(name, 0) + times * value
         if prices is not None:
             node_prices[nodes.signature()] = prices
     if not with_prices:
@@ -460,6 +494,21 @@ def shift_flow_bound_and_prices(
         if prices is not None:
             out[in_week] = prices[nodes.node_of] + c.weights.cost_per_ore * supplement[in_week]
     return total, out
+
+
+def shift_flow_terms(c: Compiled, prepared: Prepared | None = None) -> dict[str, int] | None:
+    """The whole-shift flow bound split into the objective's terms (names as ``Result.terms``), summing to
+    ``shift_flow_bound``: what the optimal flows pay for each term, a diagnostic of where the bound is weak.
+
+    The unsocial flow's cost (including its small share of unmet places) counts as ``unsocial_spread``; wages,
+    supplements and overtime supplements as ``cost`` (an unmet place's supplement given back makes it smaller);
+    extra hours below full time as ``warnings`` (PositionNorm). ``None`` when a flow fails."""
+    terms: dict[str, int] = {}
+    if c.n_needs == 0:
+        return terms
+    if shift_flow_bound_and_prices(c, prepared=prepared, terms=terms)[0] is None:
+        return None
+    return {name: value for name, value in terms.items() if value}
 
 
 def _unsocial_flow(c: Compiled, people: _People, unmet_price: int) -> int | None:
@@ -535,9 +584,11 @@ def _week_flow(
     *,
     with_prices: bool = False,
     deadline: float | None = None,
+    terms: dict[str, int] | None = None,
 ) -> tuple[int, IntArray | None] | None:
     """The minimum cost of one week's flow (the module docstring), without the supplements counted up front, and
-    with ``with_prices`` the marginal cost of one more place at each need node (see ``_node_prices``)."""
+    with ``with_prices`` the marginal cost of one more place at each need node (see ``_node_prices``). With
+    ``terms`` (empty), it receives that cost split into the objective's terms (see ``shift_flow_terms``)."""
     w = c.weights
     n_len = len(nodes.lengths)
     node_ok = people.class_columns[nodes.need_class].T  # [profile, node]
@@ -589,18 +640,39 @@ def _week_flow(
     heads: list[IntArray] = []
     caps: list[IntArray] = []
     costs: list[IntArray] = []
+    # with ``terms``: per block of arcs, its cost split into objective terms (the parts sum to the cost)
+    parts: list[tuple[int, dict[str, IntArray]]] = []
 
-    def arcs(t: npt.NDArray[Any], h: npt.NDArray[Any], cap: npt.NDArray[Any], cost: npt.NDArray[Any]) -> None:
+    def arcs(
+        t: npt.NDArray[Any],
+        h: npt.NDArray[Any],
+        cap: npt.NDArray[Any],
+        cost: npt.NDArray[Any],
+        split: dict[str, npt.NDArray[Any]] | None = None,
+    ) -> None:
         tails.append(t.astype(np.int64))
         heads.append(h.astype(np.int64))
         caps.append(cap.astype(np.int64))
         costs.append(cost.astype(np.int64))
+        if terms is not None:
+            full = {name: np.broadcast_to(part, len(t)).astype(np.int64) for name, part in (split or {}).items()}
+            parts.append((len(t), full))
 
     def week_cost(m: int) -> IntArray:
         extra = np.maximum(0, np.minimum(m, g_full) - g_contract)
         over = np.maximum(0, m - g_full)
         out: IntArray = g_position * extra + g_overtime * over
         return out
+
+    def week_terms(m: int) -> dict[str, IntArray]:
+        """``week_cost`` split: extra hours (PositionNorm), the overtime weight, the overtime supplement."""
+        extra = np.maximum(0, np.minimum(m, g_full) - g_contract)
+        over = np.maximum(0, m - g_full)
+        return {
+            "warnings": g_position * extra,
+            "overtime": w.overtime_per_minute * over,
+            "cost": (g_overtime - w.overtime_per_minute) * over,
+        }
 
     g = np.arange(n_g, dtype=np.int64)
     big = int(nodes.demand.sum())
@@ -622,6 +694,7 @@ def _week_flow(
                 need0 + k,
                 np.full(len(k), big),
                 w.unwanted_shift * unwanted,
+                {"preferences": w.unwanted_shift * unwanted},
             )
 
     # away shifts: (class, length, away) -> origin (home unit, profile, length) -> host pool (profile, length,
@@ -641,8 +714,12 @@ def _week_flow(
     n_all = pool0 + len(pools)
     per_shift = int(people.horizon_slots.max(initial=1))
     tastes = people.tastes if people.tastes.enabled else None
-    o_from, o_to, o_price = _origin_to_pools(c, origins, p_idx, k_idx, pool_of, nodes, per_shift, tastes)
-    arcs(origin0 + o_from, pool0 + o_to, np.full(len(o_from), big), o_price)
+    away_parts: list[IntArray] | None = [] if terms is not None else None
+    o_from, o_to, o_price = _origin_to_pools(c, origins, p_idx, k_idx, pool_of, nodes, per_shift, tastes, away_parts)
+    away_split = None
+    if away_parts:
+        away_split = dict(zip(("travel", "outside_sector", "preferences"), away_parts[0], strict=True))
+    arcs(origin0 + o_from, pool0 + o_to, np.full(len(o_from), big), o_price, away_split)
     arcs(pool0 + pool_of, need0 + k_idx, np.full(len(k_idx), big), np.zeros(len(k_idx)))
     reachable = np.zeros(len(origins), dtype=np.bool_)
     reachable[o_from] = True
@@ -663,18 +740,32 @@ def _week_flow(
         arcs(np.zeros(n_has), slot0 + g[has] * max_slots + (j - 1), members[has], np.zeros(n_has))
         for li, length in enumerate(nodes.lengths.tolist()):
             fits = has & (j * length <= g_capacity)
-            price = week_cost(j * length) - week_cost((j - 1) * length) + w.cost_per_ore * (g_wage * length * 100 // 60)
+            wage = w.cost_per_ore * (g_wage * length * 100 // 60)
+            price = week_cost(j * length) - week_cost((j - 1) * length) + wage
             to_home = fits & home_ok[:, li]
             at = glen0 + (g * n_len + li) * 2
             slot = slot0 + g * max_slots + (j - 1)
-            arcs(slot[to_home], at[to_home], members[to_home], price[to_home])
-            to_away = fits & away_ok[:, li]
             share = np.where(j <= g_free, move_share, 0)
-            arcs(slot[to_away], at[to_away] + 1, members[to_away], (price + share)[to_away])
+            split: dict[str, IntArray] = {}
+            if terms is not None:
+                now, before = week_terms(j * length), week_terms((j - 1) * length)
+                split = {name: now[name] - before[name] for name in now}
+                split["cost"] = split["cost"] + wage
+            home = {n: v[to_home] for n, v in split.items()}
+            arcs(slot[to_home], at[to_home], members[to_home], price[to_home], home)
+            to_away = fits & away_ok[:, li]
+            away = {n: v[to_away] for n, v in split.items()} | {"moved": share[to_away]}
+            arcs(slot[to_away], at[to_away] + 1, members[to_away], (price + share)[to_away], away)
 
     # unmet places, less the supplement counted up front
     unmet = np.where(nodes.critical == 1, w.unmet_critical, w.unmet_other).astype(np.int64) - spread_unmet
-    arcs(np.zeros(nodes.n), need0 + np.arange(nodes.n), nodes.demand, unmet - w.cost_per_ore * nodes.dearest_supplement)
+    given_back = w.cost_per_ore * nodes.dearest_supplement
+    unmet_split = {
+        "unmet_critical": np.where(nodes.critical == 1, unmet, 0),
+        "unmet_other": np.where(nodes.critical == 1, 0, unmet),
+        "cost": -given_back,
+    }
+    arcs(np.zeros(nodes.n), need0 + np.arange(nodes.n), nodes.demand, unmet - given_back, unmet_split)
 
     flow = min_cost_flow.SimpleMinCostFlow()
     all_tails, all_heads = np.concatenate(tails), np.concatenate(heads)
@@ -688,11 +779,23 @@ def _week_flow(
     flow.set_nodes_supplies(np.arange(n_all, dtype=np.int32), supplies)
     if flow.solve() != flow.OPTIMAL:
         return None
+    if terms is not None:
+        _split_cost(flow.flows(arc_ids), parts, terms)
     if not with_prices:
         return int(flow.optimal_cost()), None
     used = flow.flows(arc_ids)
     distance = _node_prices(n_all, source, all_tails, all_heads, all_caps, all_costs, used, deadline)
     return int(flow.optimal_cost()), distance[need0 : need0 + nodes.n]
+
+
+def _split_cost(used: IntArray, parts: list[tuple[int, dict[str, IntArray]]], terms: dict[str, int]) -> None:
+    """Add to ``terms`` the optimal flow's cost by term: each block of arcs' flows times its parts."""
+    at = 0
+    for size, split in parts:
+        block = used[at : at + size]
+        for name, part in split.items():
+            terms[name] = terms.get(name, 0) + int((block * part).sum())
+        at += size
 
 
 def _node_prices(
