@@ -52,6 +52,9 @@ class LnsStats:
     iterations: int
     improvements: int
     objective: int
+    #: Seconds (summed over threads) spent building sub-problem models in Python and inside CP-SAT's solve.
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
 
 
 #: Above this horizon an employee neighbourhood frees a window of ``LONG_WINDOW`` days, not the whole horizon:
@@ -216,7 +219,9 @@ def improve(
         "lns kinds (tries/wins/size/rate): %s",
         ", ".join(f"{kind.name} {kind.tries}/{kind.wins}/{kind.size:.1f}/{kind.rate:.1f}" for kind in search.kinds),
     )
-    return search.best, LnsStats(search.iterations, search.improvements, search.best_value)
+    return search.best, LnsStats(
+        search.iterations, search.improvements, search.best_value, search.build_seconds, search.solve_seconds
+    )
 
 
 class _Search:
@@ -249,6 +254,7 @@ class _Search:
         self.version = 0
         self.kinds = _kinds(compiled)
         self.iterations = self.improvements = 0
+        self.build_seconds = self.solve_seconds = 0.0
 
     def _done(self, last_build: float) -> bool:
         remaining = self.deadline - time.monotonic()
@@ -296,7 +302,9 @@ class _Search:
             apply_preset(
                 solver, "neighbourhood", time_limit=limit, workers=self.sub_workers, seed=rng.randrange(1 << 30)
             )
+            solve_started = time.monotonic()
             status = solver.solve(m.model)
+            solve_seconds = time.monotonic() - solve_started
             logger.debug(
                 "lns %s size %.1f vars %d: %s in %.2fs",
                 kind.name,
@@ -309,6 +317,8 @@ class _Search:
             with self.lock:
                 gain = 0 if candidate is None else self._offer(candidate, base_value, version, free)
                 self.iterations += 1
+                self.build_seconds += last_build
+                self.solve_seconds += solve_seconds
                 kind.tries += 1
                 if gain > 0:
                     kind.wins += 1

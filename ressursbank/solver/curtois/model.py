@@ -13,12 +13,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ortools.sat.python import cp_model
+from ortools.util.python.sorted_interval_list import Domain
 
 from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled
 
 Formulation = Literal["engine", "plain"]
 #: A Boolean in the model: a CP-SAT literal, or a constant 0/1 for a fixed cell.
 Bit = cp_model.IntVar | int
+
+#: The domain of every Boolean: one shared object, so a variable costs no new domain (the LNS builds thousands).
+_BOOLEAN = Domain(0, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,7 @@ class CurtoisModel:
         self.formulation: Formulation = formulation
         self.fixed = fixed if fixed is not None else compiled.empty()
         self.model = cp_model.CpModel()
+        self._proto = self.model.proto
         all_days = tuple(range(compiled.days))
         self.spans: list[Span | None] = []
         for e in range(compiled.employees):
@@ -79,17 +84,21 @@ class CurtoisModel:
                     continue
                 xs = []
                 for s in allowed:
-                    var = self.model.new_bool_var(f"x{e}_{d}_{s}")
+                    var = self.new_bool()
                     self.x[e, d, s] = var
                     self.by_cover.setdefault((d, s), []).append(var)
                     xs.append(var)
-                work = self.model.new_bool_var(f"w{e}_{d}")
+                work = self.new_bool()
                 self.w[e, d] = work
                 if formulation == "engine":
                     self.model.add_exactly_one([work.Not(), *xs])
                 else:
                     self.model.add_at_most_one(xs)
                     self.model.add(work == sum(xs))
+
+    def new_bool(self) -> cp_model.IntVar:
+        """Return a new unnamed Boolean: half the cost of ``CpModel.new_bool_var`` (no name, shared domain)."""
+        return cp_model.IntVar(self._proto).with_domain(_BOOLEAN)
 
     # -- cells ---------------------------------------------------------------------------------------------
     def is_free(self, e: int, d: int) -> bool:
@@ -101,6 +110,14 @@ class CurtoisModel:
         if d in self._free_sets[e]:
             return self.x.get((e, d, s), 0)
         return int(self.fixed[e][d] == s)
+
+    def shift_bits(self, e: int, d: int, shifts: Iterable[int]) -> list[Bit]:
+        """Return the literals 'e works s on d' for ``shifts``, dropping constant zeros (for at-most-ones)."""
+        if d in self._free_sets[e]:
+            x = self.x
+            return [var for s in shifts if (var := x.get((e, d, s))) is not None]
+        fixed = self.fixed[e][d]
+        return [1] if fixed != OFF and fixed in shifts else []
 
     def work(self, e: int, d: int) -> Bit:
         """Return the literal 'e works on d', or its constant value for a fixed or impossible cell."""
@@ -170,24 +187,34 @@ class CurtoisModel:
                 linear.append((coef, bit))
         if not linear:
             return
-        expr = cp_model.LinearExpr.weighted_sum([v for _, v in linear], [c for c, _ in linear])
         top = sum(c for c, _ in linear if c > 0)
         bottom = sum(c for c, _ in linear if c < 0)
-        if upper is not None and constant + top > upper:
+        binding_above = upper is not None and constant + top > upper
+        binding_below = lower is not None and constant + bottom < lower
+        if not (binding_above or binding_below):
+            return  # no assignment of the free cells can break it (e.g. a window with a fixed day off)
+        expr = cp_model.LinearExpr.weighted_sum([v for _, v in linear], [c for c, _ in linear])
+        if binding_above and upper is not None:
             self.model.add(expr <= upper - constant)
-        if lower is not None and constant + bottom < lower:
+        if binding_below and lower is not None:
             self.model.add(expr >= lower - constant)
 
     # -- hints and solutions -------------------------------------------------------------------------------
     def add_hint(self, assignment: Sequence[Sequence[int]]) -> None:
         """Hint every variable of the model from the full roster ``assignment``."""
         self.model.clear_hints()  # type: ignore[no-untyped-call]
+        # Written to the proto in bulk: ``CpModel.add_hint`` per variable costs ten times as much in Python.
+        variables: list[int] = []
+        values: list[int] = []
         for (e, d, s), var in self.x.items():
-            self.model.add_hint(var, assignment[e][d] == s)
+            variables.append(var.index)
+            values.append(int(assignment[e][d] == s))
         for (e, d), var in self.w.items():
-            self.model.add_hint(var, assignment[e][d] != OFF)
+            variables.append(var.index)
+            values.append(int(assignment[e][d] != OFF))
         for (e, first), var in self.weekend_flags.items():
-            self.model.add_hint(var, any(assignment[e][d] != OFF for d in (first, first + 1) if d < len(assignment[e])))
+            variables.append(var.index)
+            values.append(int(any(assignment[e][d] != OFF for d in (first, first + 1) if d < len(assignment[e]))))
         count: dict[tuple[int, int], int] = {}
         for row in assignment:
             for d, s in enumerate(row):
@@ -195,7 +222,11 @@ class CurtoisModel:
                     count[d, s] = count.get((d, s), 0) + 1
         for d, s, var, is_under in self.cover_slacks:
             gap = count.get((d, s), 0) - self.compiled.cover_requirement[d][s]
-            self.model.add_hint(var, max(0, -gap) if is_under else max(0, gap))
+            variables.append(var.index)
+            values.append(max(0, -gap) if is_under else max(0, gap))
+        hint = self.model.proto.solution_hint
+        hint.vars.extend(variables)
+        hint.values.extend(values)
 
     def extract(self, solver: cp_model.CpSolver) -> Assignment:
         """Return the full assignment: solver values on free cells, the fixed roster elsewhere."""

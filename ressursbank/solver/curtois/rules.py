@@ -29,7 +29,8 @@ def shift_type_cap(m: CurtoisModel, e: int, span: Span) -> None:
     fixed = m.fixed_counts(e)
     for s in range(c.shifts):
         cap = c.caps[e][s]
-        if cap > 0:
+        # A cap the fixed days plus every free day cannot reach needs no constraint (most caps on 13-24).
+        if cap > 0 and fixed[s] + len(span.days) > cap:
             free = [(1, var) for d in span.days if (var := m.x.get((e, d, s))) is not None]
             m.add_sum([(fixed[s], 1), *free], None, cap)
 
@@ -44,9 +45,12 @@ def forbidden_succession(m: CurtoisModel, e: int, span: Span) -> None:
         for s in range(c.shifts):
             if c.forbidden_next[s] and c.caps[e][s] > 0:
                 groups.setdefault(c.forbidden_next[s], []).append(s)
+        # Only day pairs that touch a free day: two fixed days already obey the rule in the fixed roster.
+        pairs = sorted({p for d in span.days for p in (d - 1, d) if 0 <= p < c.days - 1})
         for successors, group in groups.items():
-            for d in days:
-                m.add_at_most_one([*(m.shift(e, d, s) for s in group), *(m.shift(e, d + 1, t) for t in successors)])
+            ordered = sorted(successors)
+            for d in pairs:
+                m.add_at_most_one([*m.shift_bits(e, d, group), *m.shift_bits(e, d + 1, ordered)])
     else:
         for s in range(c.shifts):
             for t in c.forbidden_next[s]:
@@ -68,8 +72,20 @@ def max_consecutive_shifts(m: CurtoisModel, e: int, span: Span) -> None:
     """No more than ``k`` working days in a row: every window of ``k + 1`` days has an off day."""
     c = m.compiled
     k = c.instance.employees[e].max_consecutive_shifts
-    for start in range(max(0, span.first - k), min(c.days - k, span.last + 1)):
+    for start in _touching(span, 0, k, max(0, span.first - k), min(c.days - k, span.last + 1)):
         m.add_sum(((1, m.work(e, d)) for d in range(start, start + k + 1)), None, k)
+
+
+def _touching(span: Span, first: int, last: int, lo: int, hi: int) -> range | list[int]:
+    """Return the starts ``t`` in ``[lo, hi)`` whose days ``t + first`` to ``t + last`` hold a free day of ``span``.
+
+    Constraints over fixed days only already hold in the fixed roster; on a scattered span (random cells) this
+    skips them, on a window of days it is the whole range.
+    """
+    if len(span.days) == span.last - span.first + 1:
+        return range(lo, hi)
+    starts = {d - offset for d in span.days for offset in range(first, last + 1)}
+    return [start for start in range(lo, hi) if start in starts]
 
 
 def min_consecutive_shifts(m: CurtoisModel, e: int, span: Span) -> None:
@@ -91,7 +107,8 @@ def _min_block(m: CurtoisModel, e: int, span: Span, k: int, *, working: bool) ->
     lo, hi = max(1, span.first - k), min(days - 1, span.last + 1)
     if m.formulation == "engine":
         # A block starting on day d (d-1 differs) must go on for j < k days: (prev, start) -> day d + j.
-        for d in range(lo, hi + 1):
+        # The clauses of a start d touch days d - 1 to d + k - 1.
+        for d in _touching(span, -1, k - 1, lo, hi + 1):
             for j in range(1, k):
                 if d + j > days - 1:
                     break
