@@ -122,3 +122,41 @@ def test_child_lagrangian_bounds_stay_below_the_child_lp() -> None:
             # the child's solve may stop once ceil(its bound) meets ceil(its LP): compare what a proof uses
             assert math.ceil(estimate - 1e-6) <= math.ceil(child - 1e-6)
             tree.restrict(())
+
+
+def test_pricing_processes_prove_the_optimum() -> None:
+    """With two workers the programmes run in worker processes; the proof and its bound are the same."""
+    compiled = compiled_instance(1)
+    result = branch_and_price(compiled, deadline=time.monotonic() + 300, workers=2, root_ip_seconds=1)
+    assert result.proven and result.objective == result.lower_bound == OPTIMUM[1]
+    assert result.assignment is not None
+    assert check_curtois(compiled.instance, compiled.to_roster(result.assignment)).objective == OPTIMUM[1]
+
+
+def test_reduced_cost_bans_keep_every_better_roster() -> None:
+    """Against an incumbent one above the optimum, the cells banned by reduced cost are never used by the optimal
+    roster (which is better), and the ban never grows past what a worse incumbent allows (instance 1)."""
+    compiled = compiled_instance(1)
+    proof = branch_and_price(compiled, deadline=time.monotonic() + 300, root_ip_seconds=1)
+    assert proof.proven and proof.assignment is not None
+    optimal = proof.assignment
+    tree = _Tree(compiled, workers=1, incumbent=None, on_roster=None)
+    zero: list[list[float]] = [[0.0] * compiled.shifts for _ in range(compiled.days)]
+    for e, priced in enumerate(tree.price(zero, range(compiled.employees), time.monotonic() + 60) or []):
+        for row in priced.rows:
+            tree.add_column(e, row)
+    _, exact = tree.solve_node(-math.inf, time.monotonic() + 120, prune=False)
+    assert exact and tree.dual_point is not None
+    tree.price_cells(tree.dual_point, time.monotonic() + 120)
+    counts = []
+    for incumbent in (OPTIMUM[1] + 40, OPTIMUM[1] + 1):
+        tree.best_value = incumbent  # only the value matters to the bans
+        counts.append(tree.apply_bans())
+        for e, row in enumerate(optimal):
+            assert all(row[d] != s for d, s, _ in tree.bans[e]), (incumbent, e)
+    assert counts[1] > 0 and counts[0] <= counts[1]
+    assert tree.restrict(())  # the bans reach the pricers: every new column obeys them
+    _, exact = tree.solve_node(-math.inf, time.monotonic() + 120, prune=False)
+    assert exact
+    for e, columns in enumerate(tree.master.columns):
+        assert all(all(row[d] != s for d, s, _ in tree.bans[e]) for row, _, _ in columns)

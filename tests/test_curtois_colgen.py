@@ -12,7 +12,7 @@ import time
 import pytest
 
 from ressursbank.checker.curtois import check_curtois, check_employee
-from ressursbank.solver.curtois.colgen import Pricer, column_generation, lagrangian_bound
+from ressursbank.solver.curtois.colgen import Pricer, _Master, column_generation, lagrangian_bound
 from ressursbank.solver.curtois.compile import OFF
 from ressursbank.solver.curtois.construct import construct
 from tests.helpers_curtois import OPTIMUM, compiled_instance
@@ -85,3 +85,24 @@ def test_past_deadline_returns_without_bound() -> None:
     compiled = compiled_instance(1)
     result = column_generation(compiled, deadline=time.monotonic() - 1, master_ip_seconds=0)
     assert result.lower_bound is None and result.assignment is None
+
+
+def test_a_rebuilt_master_solves_to_the_same_value_with_its_bounds() -> None:
+    """The fallback after a numerical failure: a fresh LP over the same columns, bounds kept, same optimum."""
+    compiled = compiled_instance(2)
+    master = _Master(compiled)
+    rng = random.Random(3)
+    zero = [[0.0] * compiled.shifts for _ in range(compiled.days)]
+    for e in range(compiled.employees):
+        for row in Pricer(compiled, e).price(zero, time_limit=20).rows:
+            master.add(e, row)
+    pricer = Pricer(compiled, 0)
+    duals = [[rng.uniform(0, compiled.cover_under[d][s]) for s in range(compiled.shifts)] for d in range(compiled.days)]
+    for row in pricer.price(duals, time_limit=20).rows:
+        master.add(0, row)
+    master.columns[0][0][2].SetUb(0.0)  # as a branching node does
+    value, _, _ = master.solve()
+    master.rebuild()
+    assert master.columns[0][0][2].ub() == 0.0
+    again, _, _ = master.solve()
+    assert again == pytest.approx(value, abs=1e-6)

@@ -121,3 +121,22 @@ def test_impossible_fixings_give_an_infinite_minimum() -> None:
     pricer = Pricer(compiled, 0)
     pricer.fix(fixings)
     assert math.isinf(pricer.price(duals, time_limit=10).bound)
+
+
+def test_pool_of_processes_returns_what_each_programme_returns() -> None:
+    """The worker processes price exactly as the programme in this process: same minima, same rows, in order."""
+    compiled = compiled_instance(3)
+    rng = random.Random(7)
+    pool = pricing_dp.DpPool(compiled, 2)
+    try:
+        for _ in range(2):
+            duals = _random_duals(compiled, rng)
+            tasks = [(e, tuple(_random_fixings(compiled, rng, 2))) for e in range(compiled.employees)]
+            remote = pool.price(duals, tasks, 3)
+            for (e, fixings), found in zip(tasks, remote, strict=True):
+                local = DpPricer(compiled, e).price(duals, fixings, 3)
+                assert found is not None and local is not None
+                assert found.minimum == pytest.approx(local.minimum, abs=1e-9)
+                assert found.rows == local.rows
+    finally:
+        pool.close()

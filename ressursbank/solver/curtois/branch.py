@@ -37,6 +37,7 @@ from ressursbank.solver.curtois.colgen import (
     CEIL_TOLERANCE,
     DIVE_FRACTION,
     DIVE_INTEGRAL,
+    DP_COLUMNS,
     ENTER_TOLERANCE,
     SMOOTHING,
     Duals,
@@ -55,6 +56,7 @@ from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled
 from ressursbank.solver.curtois.model import CurtoisModel
 from ressursbank.solver.curtois.objective import add_objective
 from ressursbank.solver.curtois.presets import apply_preset
+from ressursbank.solver.curtois.pricing_dp import DpPool
 from ressursbank.solver.curtois.rules import post_rules
 
 logger = logging.getLogger(__name__)
@@ -77,6 +79,9 @@ RINS_EVERY_SECONDS = 3.0
 ROOT_RINS_ROUNDS = 4
 #: Seconds at least for the root's price-and-fix dive (or a tenth of the budget when more).
 DIVE_SECONDS = 5.0
+#: Reduced-cost fixing after the root: each employee's cells whose forced use lifts the Lagrangian bound past the
+#: incumbent are banned for the whole tree (one exact programme per employee and cell at the root's best point).
+REDUCED_COST_FIXING = True
 
 Incumbent = tuple[int, Assignment]
 
@@ -124,13 +129,16 @@ class _Tree:
         workers: int,
         incumbent: Callable[[], Incumbent | None] | None,
         on_roster: Callable[[int, Assignment], None] | None,
+        processes: bool = True,
     ) -> None:
         self.c = compiled
         self.master = _Master(compiled)
         self.pricers = [Pricer(compiled, e) for e in range(compiled.employees)]
-        # The dynamic-programming pricer holds the GIL: threads would only contend (CP-SAT pricing releases it).
+        # The dynamic-programming pricer holds the GIL: threads would only contend (CP-SAT pricing releases it),
+        # so with more than one worker the programmes run in worker processes.
         exact_dp = all(pricer.dp is not None for pricer in self.pricers)
         self.pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and not exact_dp else None
+        self.dp_pool = DpPool(compiled, workers) if workers > 1 and exact_dp and processes else None
         self.poll = incumbent
         self.on_roster = on_roster
         self.best: Assignment | None = None
@@ -142,6 +150,12 @@ class _Tree:
         #: The best Lagrangian point of the current node: (duals, per-employee minima, bound), priced under the
         #: node's own fixings, so replacing one employee's minimum gives a valid bound for a child.
         self.dual_point: tuple[Duals, list[float], float] | None = None
+        #: Reduced-cost fixing: per employee, the cells (day, shift or OFF) no roster better than the incumbent
+        #: uses, as fixings "not this"; they hold at every node (see :meth:`price_cells`).
+        self.bans: list[list[Fixing]] = [[] for _ in range(compiled.employees)]
+        self.banned_below: int | None = None  # the incumbent the bans were drawn against
+        #: At the root's best point: (bound, per-employee minima, per employee the minimum with each cell forced).
+        self.cell_minima: tuple[float, list[float], list[dict[tuple[int, int], float]]] | None = None
 
     # -- incumbent --------------------------------------------------------------------------------------
     def offer(self, assignment: Assignment, *, announce: bool = True) -> None:
@@ -163,6 +177,8 @@ class _Tree:
             self.offer(found[1], announce=False)
 
     def add_column(self, e: int, row: Row) -> bool:
+        if self.bans[e] and not _obeys(row, self.bans[e]):
+            return False  # no roster better than the incumbent uses it
         if not self.master.add(e, row):
             return False
         if not _obeys(row, self.fixings[e]):
@@ -223,6 +239,62 @@ class _Tree:
         finally:
             self.restrict(())
 
+    # -- reduced-cost fixing -----------------------------------------------------------------------------
+    def price_cells(self, point: tuple[Duals, list[float], float], until: float) -> None:
+        """At the root's best Lagrangian point, price every employee with each cell (day, shift or OFF) forced.
+
+        With ``L`` the point's bound, ``m_e`` employee ``e``'s minimum and ``m_e(d, s)`` the minimum with the cell
+        forced, every roster using the cell costs at least ``L - m_e + m_e(d, s)`` (the other employees at their
+        minima): when that exceeds ``incumbent - 1``, the integral objective says no better roster uses it.
+        Skipped (no bans) when the programme is not available for everyone or time runs out.
+        """
+        duals, minima, bound = point
+        c = self.c
+        tasks = [
+            (e, ((d, s, True),)) for e in range(c.employees) for d in range(c.days) for s in (*c.allowed[e][d], OFF)
+        ]
+        if self.dp_pool is not None:
+            try:
+                found = self.dp_pool.price(duals, tasks, 1)
+            except Exception:
+                logger.warning("branch-and-price: cell pricing in processes failed", exc_info=True)
+                return
+        else:
+            found = []
+            for e, fixing in tasks:
+                dp = self.pricers[e].dp
+                if dp is None or time.monotonic() >= until:
+                    return
+                found.append(dp.price(duals, fixing, 1))
+        per: list[dict[tuple[int, int], float]] = [{} for _ in range(c.employees)]
+        for (e, ((d, s, _),)), priced in zip(tasks, found, strict=True):
+            if priced is not None:
+                per[e][d, s] = priced.minimum
+        self.cell_minima = (bound, list(minima), per)
+
+    def apply_bans(self) -> int:
+        """Ban the cells :meth:`price_cells` rules out against the current incumbent; return how many are banned."""
+        if self.cell_minima is None or self.best_value is None or self.best_value == self.banned_below:
+            return sum(map(len, self.bans))
+        bound, minima, per = self.cell_minima
+        slack = self.best_value - 1 - bound
+        for e in range(self.c.employees):
+            # minima carry a hair less than the exact minimum: the margin keeps a tie from counting as a rise
+            self.bans[e] = [
+                (d, s, False)
+                for (d, s), value in sorted(per[e].items())
+                if value - minima[e] > slack + 1e-6 * (1.0 + abs(value) + abs(bound))
+            ]
+            lifted = [column for column in self.master.columns[e] if _obeys(column[0], self.bans[e])]
+            for row, _, var in self.master.columns[e]:
+                if not _obeys(row, self.bans[e]):
+                    var.SetUb(0.0)
+            self.master.columns[e] = lifted
+        self.banned_below = self.best_value
+        banned = sum(map(len, self.bans))
+        logger.info("branch-and-price: %d cells banned by reduced cost below %d", banned, self.best_value)
+        return banned
+
     # -- a node -----------------------------------------------------------------------------------------
     def restrict(self, node_fixings: Sequence[tuple[int, int, int, bool]]) -> bool:
         """Apply a node's fixings to the master and the pricers; return ``False`` when trivially infeasible."""
@@ -231,9 +303,11 @@ class _Tree:
             per[e].append((d, s, on))
         possible = True
         for e in range(self.c.employees):
-            if per[e] != self.fixings[e] or per[e]:
-                possible = self.pricers[e].fix(per[e]) and possible
-            self.fixings[e] = per[e]
+            # the master keeps only columns that obey the bans, so the node's own fixings decide the rest
+            pricing = self.bans[e] + per[e]
+            if pricing != self.fixings[e] or pricing:
+                possible = self.pricers[e].fix(pricing) and possible
+            self.fixings[e] = pricing
             infinity = self.master.lp.infinity()
             for row, _, var in self.master.columns[e]:
                 var.SetUb(infinity if _obeys(row, per[e]) else 0.0)
@@ -248,6 +322,20 @@ class _Tree:
             limit = min(most, until - time.monotonic())
             return self.pricers[e].price(duals, time_limit=limit)
 
+        if self.dp_pool is not None:
+            tasks = [(e, self.pricers[e].fixings) for e in employees]
+            try:
+                exact = self.dp_pool.price(duals, tasks, DP_COLUMNS)
+            except Exception:  # e.g. a script without a main guard cannot spawn: price in this process
+                logger.warning("branch-and-price: pricing processes failed; pricing here", exc_info=True)
+                self.dp_pool.close()
+                self.dp_pool = None
+                return [one(e) for e in employees]
+            # None: the programme would be too large for this employee, whose CP-SAT pricer runs here instead
+            return [
+                one(e) if found is None else self.pricers[e].accept(found)
+                for e, found in zip(employees, exact, strict=True)
+            ]
         if self.pool is None:
             return [one(e) for e in employees]
         return list(self.pool.map(one, employees))
@@ -356,7 +444,7 @@ class _Tree:
         if point is None or dp is None:
             return bound
         duals, minima, lagrangian = point
-        priced = dp.price(duals, [(d, s, on) for f, d, s, on in fixings if f == e])
+        priced = dp.price(duals, [*self.bans[e], *((d, s, on) for f, d, s, on in fixings if f == e)])
         if priced is None:
             return bound
         if math.isinf(priced.minimum):
@@ -378,6 +466,7 @@ def branch_and_price(
     max_gap: float | None = None,
     root_deadline: float | None = None,
     on_root: Callable[[], None] | None = None,
+    pricing_processes: bool = True,
 ) -> BranchResult:
     """Run branch-and-price until the tree is exhausted, ``stop()`` is true, or ``deadline`` passes.
 
@@ -388,7 +477,8 @@ def branch_and_price(
     deadline
         A ``time.monotonic()`` value by which to return.
     workers
-        Pricing threads.
+        Pricing threads, or with ``pricing_processes`` and the dynamic programme for every employee, pricing
+        processes (:class:`~.pricing_dp.DpPool`: the programme holds Python's lock, threads cannot share it).
     initial_rosters
         Lawful rosters: their rows seed the master, the best is the first incumbent.
     incumbent
@@ -410,7 +500,7 @@ def branch_and_price(
         Called once the root and its primal steps are done (e.g. to stop a search running beside the root).
     """
     start = time.monotonic()
-    tree = _Tree(compiled, workers=workers, incumbent=incumbent, on_roster=on_roster)
+    tree = _Tree(compiled, workers=workers, incumbent=incumbent, on_roster=on_roster, processes=pricing_processes)
     c = compiled
     try:
         for assignment in initial_rosters:
@@ -470,6 +560,11 @@ def branch_and_price(
             # The LP leaves too wide a gap for a tree to close in time: leave the rest to other searches.
             logger.info("branch-and-price: root gap %d..%d too wide, no tree", root_lower, tree.best_value)
             return _result(tree, root_lower, root_lower, False, 1, True, start, root_seconds)
+        if REDUCED_COST_FIXING and root_point is not None:
+            priced_from = time.monotonic()
+            tree.price_cells(root_point, deadline)
+            logger.info("branch-and-price: cells priced in %.1fs", time.monotonic() - priced_from)
+            tree.apply_bans()
         counter = itertools.count()
         heap: list[_Node] = []
         nodes = 1
@@ -482,6 +577,7 @@ def branch_and_price(
         ip_every = IP_EVERY_SECONDS
         while heap:
             tree.refresh()
+            tree.apply_bans()  # a better incumbent bans more
             if (
                 root_ip_seconds > 0
                 and time.monotonic() - last_ip >= ip_every
@@ -544,6 +640,8 @@ def branch_and_price(
     finally:
         if tree.pool is not None:
             tree.pool.shutdown(wait=True)
+        if tree.dp_pool is not None:
+            tree.dp_pool.close()
 
 
 def _rins(

@@ -49,6 +49,7 @@ API::
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Sequence
@@ -63,7 +64,7 @@ from ressursbank.domain.curtois import CurtoisInstance
 from ressursbank.exceptions import DomainError
 from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled, compile_instance
 from ressursbank.solver.curtois.model import CurtoisModel, Span
-from ressursbank.solver.curtois.pricing_dp import DpPricer
+from ressursbank.solver.curtois.pricing_dp import DpPriced, DpPricer
 from ressursbank.solver.curtois.rules import post_rules, sequence_flow
 
 #: Reduced costs are scaled by this and rounded for CP-SAT; the rounding error is discounted from the bound.
@@ -74,6 +75,8 @@ ENTER_TOLERANCE = 1e-6
 CEIL_TOLERANCE = 1e-6
 #: Wentges smoothing: prices at ``alpha * centre + (1 - alpha) * master duals``.
 SMOOTHING = 0.5
+
+logger = logging.getLogger(__name__)
 
 #: CP-SAT parameters of a pricing solve (tiny models: the fixed cost of a solve matters most).
 PRICING_PARAMETERS: dict[str, object] = {}
@@ -201,6 +204,24 @@ class Pricer:
             self._fixed_indices.append(var.index)
         return possible
 
+    def accept(self, exact: DpPriced) -> Priced:
+        """Turn the dynamic programme's answer under this pricer's fixings (priced here or in a
+        :class:`~.pricing_dp.DpPool` process) into a :class:`Priced`.
+
+        Raises
+        ------
+        DomainError
+            When the employee has no lawful roster at all.
+        """
+        if math.isinf(exact.minimum):
+            if self.fixings:
+                return Priced((), math.inf, True)
+            raise DomainError(f"employee {self.compiled.instance.employees[self.e].id} has no lawful roster")
+        if exact.rows:
+            self.hint = exact.rows[-1]
+        # an exact minimum, less a hair for the floating-point sums
+        return Priced(exact.rows, exact.minimum - 1e-9 * (1.0 + abs(exact.minimum)), True)
+
     def price(self, duals: Duals, *, time_limit: float, seed: int = 0) -> Priced:
         """Return lawful rosters of least ``cost - duals . cover`` and a proven lower bound on that minimum.
 
@@ -213,14 +234,7 @@ class Pricer:
         if self.dp is not None:
             exact = self.dp.price(duals, self.fixings, columns=DP_COLUMNS)
             if exact is not None:
-                if math.isinf(exact.minimum):
-                    if self.fixings:
-                        return Priced((), math.inf, True)
-                    raise DomainError(f"employee {c.instance.employees[self.e].id} has no lawful roster")
-                if exact.rows:
-                    self.hint = exact.rows[-1]
-                # an exact minimum, less a hair for the floating-point sums
-                return Priced(exact.rows, exact.minimum - 1e-9 * (1.0 + abs(exact.minimum)), True)
+                return self.accept(exact)
         request = c.request_cost[self.e]
         variables: list[cp_model.IntVar] = []
         coefficients: list[int] = []
@@ -271,8 +285,15 @@ class _Master:
     """The restricted master LP (GLOP), grown column by column."""
 
     def __init__(self, compiled: Compiled) -> None:
-        c = compiled
-        self.compiled = c
+        self.compiled = compiled
+        self._build()
+        self.columns: list[list[tuple[Row, int, pywraplp.Variable]]] = [[] for _ in range(compiled.employees)]
+        self.known: set[tuple[int, Row]] = set()
+        self.weights: list[dict[Row, float]] = [{} for _ in range(compiled.employees)]
+
+    def _build(self) -> None:
+        """Create the LP with its cover and convexity rows (no columns)."""
+        c = self.compiled
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
         if self.lp is None:  # pragma: no cover - GLOP ships with OR-Tools
             raise RuntimeError("GLOP is not available")
@@ -294,9 +315,24 @@ class _Master:
                 row.append(constraint)
             self.cover.append(row)
         self.convexity = [self.lp.Constraint(1.0, 1.0) for _ in range(c.employees)]
-        self.columns: list[list[tuple[Row, int, pywraplp.Variable]]] = [[] for _ in range(c.employees)]
-        self.known: set[tuple[int, Row]] = set()
-        self.weights: list[dict[Row, float]] = [{} for _ in range(c.employees)]
+
+    def _variable(self, e: int, row: Row, cost: int, upper: float) -> pywraplp.Variable:
+        var = self.lp.NumVar(0.0, upper, "")
+        self.objective.SetCoefficient(var, cost)
+        self.convexity[e].SetCoefficient(var, 1.0)
+        for d, s in enumerate(row):
+            if s != OFF:
+                self.cover[d][s].SetCoefficient(var, 1.0)
+        return var
+
+    def rebuild(self) -> None:
+        """Build the LP afresh with the current columns and their upper bounds (no warm-start history)."""
+        upper = [[var.ub() for _, _, var in columns] for columns in self.columns]
+        self._build()
+        self.columns = [
+            [(row, cost, self._variable(e, row, cost, ub)) for (row, cost, _), ub in zip(columns, ubs, strict=True)]
+            for e, (columns, ubs) in enumerate(zip(self.columns, upper, strict=True))
+        ]
 
     def cost(self, e: int, row: Row) -> int:
         """Return the request cost of ``row`` for employee ``e`` (without the constant of granted-nothing)."""
@@ -309,13 +345,7 @@ class _Master:
             return False
         self.known.add((e, row))
         cost = self.cost(e, row)
-        var = self.lp.NumVar(0.0, self.lp.infinity(), f"l{e}_{len(self.columns[e])}")
-        self.objective.SetCoefficient(var, cost)
-        self.convexity[e].SetCoefficient(var, 1.0)
-        for d, s in enumerate(row):
-            if s != OFF:
-                self.cover[d][s].SetCoefficient(var, 1.0)
-        self.columns[e].append((row, cost, var))
+        self.columns[e].append((row, cost, self._variable(e, row, cost, self.lp.infinity())))
         return True
 
     def solve(self) -> tuple[float, Duals, list[float]]:
@@ -329,6 +359,11 @@ class _Master:
                 pywraplp.MPSolverParameters.INCREMENTALITY, pywraplp.MPSolverParameters.INCREMENTALITY_OFF
             )
             status = self.lp.Solve(from_scratch)
+        if status == pywraplp.Solver.ABNORMAL:
+            # still failing (seen on instance 7's tree): a new LP with the same columns and bounds
+            logger.warning("restricted master LP abnormal twice: rebuilt")
+            self.rebuild()
+            status = self.lp.Solve()
         if status != pywraplp.Solver.OPTIMAL:
             raise RuntimeError(f"restricted master LP status {status}")
         duals = [[constraint.dual_value() for constraint in row] for row in self.cover]

@@ -18,15 +18,21 @@ Branching fixings ("shift ``s`` (or off) on day ``d``: yes/no") narrow the label
 arrays would grow beyond :data:`MAX_CELLS` the programme gives up (``price`` returns ``None``) and the caller
 uses the CP-SAT pricer: never wrong, only slower.
 
+The programme is numpy plus Python and holds the global interpreter lock, so threads cannot run it side by
+side; :class:`DpPool` runs it in worker processes instead (each gets the compiled instance once).
+
 API::
 
     DpPricer(compiled, e).price(duals, fixings, columns=1) -> DpPriced | None
+    DpPool(compiled, processes).price(duals, [(e, fixings), ...], columns=1) -> list[DpPriced | None]
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -350,3 +356,60 @@ class DpPricer:
             self.tracked = [t for t in self.tracked if sum(s == t for s in best) >= self.caps[t]]
             minimum = float(flat[order[0]])
             return DpPriced(tuple(reversed(rows)), minimum)
+
+
+#: The compiled instance of a pool's worker process and its programmes, built on first use per employee.
+_WORKER_COMPILED: list[Compiled] = []
+_WORKER_PRICERS: dict[int, DpPricer] = {}
+
+
+def _start_worker(compiled: Compiled) -> None:
+    _WORKER_COMPILED[:] = [compiled]
+    _WORKER_PRICERS.clear()
+
+
+def _price_in_worker(
+    duals: Sequence[Sequence[float]], tasks: Sequence[tuple[int, tuple[Fixing, ...]]], columns: int
+) -> list[DpPriced | None]:
+    compiled = _WORKER_COMPILED[0]
+    priced: list[DpPriced | None] = []
+    for e, fixings in tasks:
+        pricer = _WORKER_PRICERS.get(e)
+        if pricer is None:
+            pricer = _WORKER_PRICERS[e] = DpPricer(compiled, e)
+        priced.append(pricer.price(duals, fixings, columns))
+    return priced
+
+
+class DpPool:
+    """The dynamic programmes of many employees priced in ``processes`` worker processes.
+
+    A round of pricing is split into ``2 * processes`` chunks (employees differ in cost, so smaller chunks keep
+    the processes evenly busy); each chunk costs one round trip of the duals and the rows (a few kB).
+    """
+
+    def __init__(self, compiled: Compiled, processes: int) -> None:
+        # "spawn": forking a process whose other threads run CP-SAT or GLOP can deadlock the child.
+        context = multiprocessing.get_context("spawn")
+        self.processes = max(1, processes)
+        self.executor = ProcessPoolExecutor(
+            max_workers=self.processes, mp_context=context, initializer=_start_worker, initargs=(compiled,)
+        )
+
+    def price(
+        self, duals: Sequence[Sequence[float]], tasks: Sequence[tuple[int, tuple[Fixing, ...]]], columns: int = 1
+    ) -> list[DpPriced | None]:
+        """Return, for each ``(employee, fixings)`` of ``tasks`` in order, what :meth:`DpPricer.price` returns."""
+        plain = [list(map(float, row)) for row in duals]
+        chunks = max(1, min(len(tasks), 2 * self.processes))
+        futures = [
+            self.executor.submit(_price_in_worker, plain, tasks[first::chunks], columns) for first in range(chunks)
+        ]
+        priced: list[DpPriced | None] = [None] * len(tasks)
+        for first, future in enumerate(futures):
+            priced[first::chunks] = future.result()
+        return priced
+
+    def close(self) -> None:
+        """Stop the worker processes (pending rounds are cancelled)."""
+        self.executor.shutdown(wait=True, cancel_futures=True)

@@ -92,6 +92,7 @@ class CurtoisParams:
     branch_max_gap: float = 0.02
     branch_root_share: float = 0.6
     branch_max_vars: int = 5_000
+    branch_pricing_processes: bool = True
     colgen_background_share: float = 0.8
     handover_share: float = 0.3
     handover_max_bound_ratio: float = 0.5
@@ -454,6 +455,7 @@ def _branch_and_price(
                     max_gap=params.branch_max_gap,
                     root_deadline=start + params.branch_root_share * params.time_limit,
                     on_root=root_done.set,
+                    pricing_processes=params.branch_pricing_processes,
                 )
             )
         except Exception:  # the tree is an extra: a failure there must not cost the roster
