@@ -75,3 +75,20 @@ def test_tiny_demo_terms_sum_to_the_bound(tiny_org: Organisation) -> None:
     assert terms is not None
     assert sum(terms.values()) == shift_flow_bound(c)
     assert terms["cost"] > 0
+
+
+def test_terms_without_tastes_and_with_host_clusters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on the Oslo-like preset: preferences not priced, hosts in clusters; the terms still sum to the bound."""
+    from ressursbank.solver import bound_shifts
+
+    monkeypatch.setattr(bound_shifts, "TASTES_UP_TO_EMPLOYEES", 0)
+    monkeypatch.setattr(bound_shifts, "EXACT_HOSTS_UP_TO", 1)
+    monkeypatch.setattr(bound_shifts, "HOST_CLUSTERS", 2)
+    rng = random.Random(7)
+    people = [random_employee(rng, f"e{i}", home=rng.choice(("home", "host")), absences=()) for i in range(4)]
+    needs = [random_need(rng, f"n{k}", rng.randint(0, 6), ("day", "evening", "night")) for k in range(10)]
+    c = compile_problem(problem(people, needs))
+    terms = shift_flow_terms(c)
+    assert terms is not None
+    assert "preferences" not in terms
+    assert sum(terms.values()) == shift_flow_bound(c)

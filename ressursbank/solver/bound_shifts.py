@@ -249,14 +249,15 @@ def _origin_to_pools(
         ks, hosts, col_pool = ks[order], hosts[order], pool_of[pairs][order]
         travel = w.travel_per_km * c.unit_km[np.ix_(homes, hosts)].astype(np.int64)
         outside = outside_share * (c.u_sector[homes][:, None] != c.u_sector[hosts][None, :]).astype(np.int64)
-        unwanted = np.zeros_like(travel)
+        price = travel + outside
+        unwanted: IntArray | None = None
         if tastes is not None:
             taste = origins[rows, 3]
             unwanted = tastes.unwilling_at[np.ix_(taste, hosts)].astype(np.int64)
             unwanted += tastes.avoid_nights[taste][:, None] * nodes.night[ks][None, :]
             unwanted += tastes.avoid_weekends[taste][:, None] * nodes.weekend[ks][None, :]
             unwanted *= w.unwanted_shift
-        price = travel + outside + unwanted
+            price += unwanted
         price[(homes[:, None] == hosts[None, :]) | (length_of_row[:, None] != nodes.length_index[ks][None, :])] = BIG
         starts = np.flatnonzero(np.r_[True, col_pool[1:] != col_pool[:-1]])
         least = np.minimum.reduceat(price, starts, axis=1)  # [row, pool of p]
@@ -269,7 +270,8 @@ def _origin_to_pools(
             column = np.arange(price.shape[1], dtype=np.int64)
             cheapest = np.minimum.reduceat(price * price.shape[1] + column[None, :], starts, axis=1)[r, q]
             at = cheapest % price.shape[1]
-            out_parts.append(np.stack([travel[r, at], outside[r, at], unwanted[r, at]]))
+            unwanted_at = unwanted[r, at] if unwanted is not None else np.zeros(len(r), dtype=np.int64)
+            out_parts.append(np.stack([travel[r, at], outside[r, at], unwanted_at]))
     if not out_from:
         empty = np.zeros(0, dtype=np.int64)
         if parts is not None:
