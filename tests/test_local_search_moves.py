@@ -90,6 +90,23 @@ def test_bring_home_exchanges_with_a_colleague_lent_already() -> None:
     assert terms["moved"] == c.weights.moved_person
 
 
+def test_bring_home_exchanges_with_a_visitor_at_home() -> None:
+    """a is lent to the clinic for one shift; v, from the far unit, visits a's home that week (moved already).
+    Nobody has room for a plain transfer and no colleague of a is lent out, so v takes a's clinic shift and a takes
+    v's shift at home: a is no longer moved, v still is (once)."""
+    far_reaching = employee("v", "far", position_pct=40, norm=40.0, max_travel_km=40.0)
+    people = [employee("a", position_pct=40, norm=40.0), far_reaching]
+    needs = [need("h1", 1, unit="host"), need("m4", 4), need("m2", 2), need("f5", 5, unit="far")]
+    p = problem(people, needs)
+    c, search, before = _search(p, {"h1": ["a"], "m4": ["a"], "m2": ["v"], "f5": ["v"]})
+    assert evaluate(c, search.by_need)["moved"] == 2 * c.weights.moved_person
+    gain = search.try_bring_home(c.employee_index["a"], most=8)
+    assert gain > 0
+    assert (_who(c, search, "h1"), _who(c, search, "m2")) == (["v"], ["a"])
+    terms = _assert_exact(p, c, search, before, gain)
+    assert terms["moved"] == c.weights.moved_person
+
+
 def test_bring_home_undoes_what_does_not_pay() -> None:
     """Nobody else may take a's clinic shift (it needs a nurse, b is an aide): the move changes nothing."""
     p = problem([employee("a"), employee("b", codes=(AIDE, HEALTH))], [need("h1", 1, unit="host"), need("m2", 2)])

@@ -1052,7 +1052,7 @@ def improve_locally(
     deadline: float,
     rounds: int = 3,
     chains: bool = True,
-    evacuate: int = 14,
+    evacuate: int = 8,
     swap_width: int = 6,
     processes: int = 1,
     parallel_share: float = 0.5,
