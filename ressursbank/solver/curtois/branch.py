@@ -139,6 +139,8 @@ class _Tree:
         exact_dp = all(pricer.dp is not None for pricer in self.pricers)
         self.pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and not exact_dp else None
         self.dp_pool = DpPool(compiled, workers) if workers > 1 and exact_dp and processes else None
+        #: Pricing processes in use (fewer while a search beside the root needs a core); ``None``: all.
+        self.processes: int | None = None
         self.poll = incumbent
         self.on_roster = on_roster
         self.best: Assignment | None = None
@@ -325,7 +327,7 @@ class _Tree:
         if self.dp_pool is not None:
             tasks = [(e, self.pricers[e].fixings) for e in employees]
             try:
-                exact = self.dp_pool.price(duals, tasks, DP_COLUMNS)
+                exact = self.dp_pool.price(duals, tasks, DP_COLUMNS, processes=self.processes)
             except Exception:  # e.g. a script without a main guard cannot spawn: price in this process
                 logger.warning("branch-and-price: pricing processes failed; pricing here", exc_info=True)
                 self.dp_pool.close()
@@ -467,6 +469,8 @@ def branch_and_price(
     root_deadline: float | None = None,
     on_root: Callable[[], None] | None = None,
     pricing_processes: bool = True,
+    reduced_cost_fixing: bool = REDUCED_COST_FIXING,
+    root_processes: int | None = None,
 ) -> BranchResult:
     """Run branch-and-price until the tree is exhausted, ``stop()`` is true, or ``deadline`` passes.
 
@@ -498,9 +502,16 @@ def branch_and_price(
         steps (RINS, restricted master IP) with the root's Lagrangian bound (valid, if weaker).
     on_root
         Called once the root and its primal steps are done (e.g. to stop a search running beside the root).
+    pricing_processes
+        Price in worker processes when ``workers > 1`` (else threads, which only help the CP-SAT pricer).
+    root_processes
+        Pricing processes in use until ``on_root`` is called (a search beside the root keeps a core).
+    reduced_cost_fixing
+        Ban, before the tree, the cells no roster better than the incumbent can use (:meth:`_Tree.price_cells`).
     """
     start = time.monotonic()
     tree = _Tree(compiled, workers=workers, incumbent=incumbent, on_roster=on_roster, processes=pricing_processes)
+    tree.processes = root_processes
     c = compiled
     try:
         for assignment in initial_rosters:
@@ -552,6 +563,7 @@ def branch_and_price(
                     tree.offer(solved)
         if on_root is not None:
             on_root()
+        tree.processes = None  # the tree has every pricing process
         if tree.best_value is not None and tree.best_value <= root_lower:
             return _result(tree, tree.best_value, root_lower, True, 1, root_converged, start, root_seconds)
         if not root_converged:
@@ -560,7 +572,7 @@ def branch_and_price(
             # The LP leaves too wide a gap for a tree to close in time: leave the rest to other searches.
             logger.info("branch-and-price: root gap %d..%d too wide, no tree", root_lower, tree.best_value)
             return _result(tree, root_lower, root_lower, False, 1, True, start, root_seconds)
-        if REDUCED_COST_FIXING and root_point is not None:
+        if reduced_cost_fixing and root_point is not None:
             priced_from = time.monotonic()
             tree.price_cells(root_point, deadline)
             logger.info("branch-and-price: cells priced in %.1fs", time.monotonic() - priced_from)

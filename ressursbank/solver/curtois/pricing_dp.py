@@ -397,11 +397,21 @@ class DpPool:
         )
 
     def price(
-        self, duals: Sequence[Sequence[float]], tasks: Sequence[tuple[int, tuple[Fixing, ...]]], columns: int = 1
+        self,
+        duals: Sequence[Sequence[float]],
+        tasks: Sequence[tuple[int, tuple[Fixing, ...]]],
+        columns: int = 1,
+        *,
+        processes: int | None = None,
     ) -> list[DpPriced | None]:
-        """Return, for each ``(employee, fixings)`` of ``tasks`` in order, what :meth:`DpPricer.price` returns."""
+        """Return, for each ``(employee, fixings)`` of ``tasks`` in order, what :meth:`DpPricer.price` returns.
+
+        ``processes`` fewer than the pool's keeps the others idle (one chunk per process in use), e.g. while a
+        search beside needs a core.
+        """
         plain = [list(map(float, row)) for row in duals]
-        chunks = max(1, min(len(tasks), 2 * self.processes))
+        using = self.processes if processes is None else max(1, min(processes, self.processes))
+        chunks = max(1, min(len(tasks), 2 * using if using == self.processes else using))
         futures = [
             self.executor.submit(_price_in_worker, plain, tasks[first::chunks], columns) for first in range(chunks)
         ]
@@ -411,5 +421,5 @@ class DpPool:
         return priced
 
     def close(self) -> None:
-        """Stop the worker processes (pending rounds are cancelled)."""
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        """Stop the worker processes (pending rounds are cancelled; a running chunk ends on its own)."""
+        self.executor.shutdown(wait=False, cancel_futures=True)

@@ -93,6 +93,7 @@ class CurtoisParams:
     branch_root_share: float = 0.6
     branch_max_vars: int = 5_000
     branch_pricing_processes: bool = True
+    branch_reduced_cost_fixing: bool = True
     colgen_background_share: float = 0.8
     handover_share: float = 0.3
     handover_max_bound_ratio: float = 0.5
@@ -440,6 +441,9 @@ def _branch_and_price(
     beside = params.branch_beside_lns and params.workers >= 2
     pricing_threads = max(1, params.workers - 1) if beside else params.workers
     root_done = threading.Event()
+    # Our LNS beside the root keeps one core: the root prices on the other, the tree on all of them.
+    lns_beside_root = params.branch_lns_during_root and not beside and pricing_threads > 1
+    root_processes = pricing_threads - 1 if lns_beside_root else None
 
     def run() -> None:
         try:
@@ -456,6 +460,8 @@ def _branch_and_price(
                     root_deadline=start + params.branch_root_share * params.time_limit,
                     on_root=root_done.set,
                     pricing_processes=params.branch_pricing_processes,
+                    reduced_cost_fixing=params.branch_reduced_cost_fixing,
+                    root_processes=root_processes,
                 )
             )
         except Exception:  # the tree is an extra: a failure there must not cost the roster
