@@ -176,19 +176,6 @@ def run(
     else:
         by_need = construct(c, pins=sorted(pin_pairs), hint=hint_pairs)
     terms = evaluate(c, by_need, hint=hint_pairs)
-    if not params.monolithic and params.loan_planning:
-        # who goes where: the first construction's imports covered by whole people lent for whole weeks, then
-        # the construction again with those loans; the better of the two is kept
-        from ressursbank.solver.loans import plan_loans
-
-        loans = plan_loans(c, by_need)
-        with_loans = construct(c, pins=sorted(pin_pairs), hint=hint_pairs, loans=loans)
-        loan_terms = evaluate(c, with_loans, hint=hint_pairs)
-        stats["loans"] = int((loans >= 0).sum())
-        stats["loan_people"] = int((loans >= 0).any(axis=1).sum())
-        stats["construct_plain_objective"] = sum(terms.values())
-        if sum(loan_terms.values()) < sum(terms.values()):
-            by_need, terms = with_loans, loan_terms
     stats["construct_s"] = round(time.perf_counter() - t, 3)
     stats["construct_objective"] = sum(terms.values())
     report("construct", sum(terms.values()), 0, 0.2)

@@ -258,7 +258,6 @@ def construct(
     pins: Iterable[tuple[int, int]] = (),
     hint: set[tuple[int, int]] | None = None,
     frozen: BoolArray | None = None,
-    loans: IntArray | None = None,
 ) -> list[list[int]]:
     """Build a plan; returns, per need, the employees working it.
 
@@ -272,9 +271,6 @@ def construct(
         Pairs of the current plan; keeping one is rewarded by the change weight.
     frozen
         Employees who may not be given anything beyond their pins.
-    loans
-        Per employee and week, the host unit they are lent to (-1: home; ``loans.plan_loans``). A lent person
-        counts as the host's own staff that week and not as their home unit's.
     """
     g = Greedy(c, hint=hint)
     pinned: dict[int, list[int]] = {}
@@ -288,27 +284,11 @@ def construct(
     by_home = [idx[np.argsort(c.e_home[idx], kind="stable")] for idx in members]
     homes = [c.e_home[idx] for idx in by_home]
 
-    # (host, week) -> people lent there; lent people are left out of their home unit's own staff that week
-    lent_to: dict[tuple[int, int], IntArray] = {}
-    if loans is not None:
-        for b in range(c.weeks):
-            for host in np.unique(loans[loans[:, b] >= 0, b]).tolist():
-                lent_to[(int(host), b)] = np.flatnonzero(loans[:, b] == host)
-
     def own_staff(n: int) -> IntArray:
         k = int(c.n_class[n])
         unit = c.n_unit[n]
         lo, hi = np.searchsorted(homes[k], [unit, unit + 1])
-        staff = by_home[k][lo:hi]
-        if loans is None:
-            return staff
-        b = int(c.n_week[n])
-        staff = staff[loans[staff, b] < 0]
-        guests = lent_to.get((int(unit), b))
-        if guests is not None:
-            guests = guests[c.class_mask[k, guests] & allowed[guests]]
-            staff = np.concatenate([staff, guests])
-        return staff
+        return by_home[k][lo:hi]
 
     # people whose own unit has no critical need in a week may be lent out early (measured on Asker: lending
     # everyone with spare hours left 29 critical places open, lending only these left none)
@@ -332,12 +312,7 @@ def construct(
                 continue  # most needs are full after the first pass; the masks below cost a whole class each
             idx = members[c.n_class[n]]
             own = c.e_home[idx] == c.n_unit[n]
-            if loans is not None:  # lent people belong to their host this week
-                host = loans[idx, c.n_week[n]]
-                own = (own & (host < 0)) | (host == c.n_unit[n])
             spare = ~own & lendable[c.e_home[idx], c.n_week[n]]
-            if loans is not None:
-                spare &= loans[idx, c.n_week[n]] < 0
             spare[spare] = g.within_contract(n, idx[spare])
             g.fill(n, idx[own | spare])
         blocked = np.zeros(c.n_employees, dtype=np.bool_)

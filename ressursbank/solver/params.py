@@ -47,9 +47,6 @@ class SolveParams:
         weeks at once.
     local_search_share
         The local search stops at this share of the time limit (counted from the start of the solve).
-    loan_planning
-        After the construction, decide who is lent where for whole weeks from its away minutes
-        (``loans.plan_loans``) and construct again with those loans, keeping the better plan.
     bound_lagrange_evaluations
         Price points of the Lagrangian bound over day-level rosters (``bound_lagrange``) after the weekly flow, in
         the bound's own process while the search runs (until shortly before the deadline); 0 leaves it out. Each
@@ -70,7 +67,6 @@ class SolveParams:
     local_search_rounds: int = 8
     local_search_share: float = 0.9
     bound_lagrange_evaluations: int = 0
-    loan_planning: bool = True
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
 
     @classmethod
