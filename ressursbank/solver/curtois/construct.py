@@ -90,7 +90,7 @@ def construct(compiled: Compiled, *, deadline: float, seed: int, exact: bool = T
         share = remaining / (len(order) - position)
         # The pattern constructor is nearly instant and lawful; CP-SAT then improves its row within the share.
         # Without that hint CP-SAT may not find any row in time on long horizons (instance 19: 84 days).
-        row = pattern_roster(compiled, e, assignment, rng)
+        row = pattern_roster(compiled, e, assignment, rng, demand_days=not exact)
         if row is not None and (not exact or remaining <= 0):
             assignment[e] = row
             continue

@@ -124,11 +124,19 @@ def _working_days(
 
 
 def pattern_roster(
-    compiled: Compiled, e: int, others: Sequence[Sequence[int]], rng: random.Random, *, attempts: int = 8
+    compiled: Compiled,
+    e: int,
+    others: Sequence[Sequence[int]],
+    rng: random.Random,
+    *,
+    attempts: int = 8,
+    demand_days: bool = False,
 ) -> list[int] | None:
     """Return a lawful row of shifts for employee ``e``, or ``None`` when the attempts all fail.
 
-    ``others`` (the other employees' rows) steers the shift choice toward cover that is still missing.
+    ``others`` (the other employees' rows) steers the shift choice toward cover that is still missing. With
+    ``demand_days`` the cover-led attempts aim at the number of working days that the missing cover's shift
+    lengths call for, rather than the median shift length (see :func:`_demand_length`).
     """
     instance = compiled.instance
     employee = instance.employees[e]
@@ -146,6 +154,13 @@ def pattern_roster(
             if s != OFF:
                 staffed[d][s] += 1
     gains = _day_gains(compiled, e, staffed)
+    # With ``demand_days`` the cover-led attempts aim at the number of days the missing cover's shift lengths
+    # call for: aimed at the median length, a tight minutes window leaves room for that length only (instance
+    # 24: three times the cover of the 600-minute shifts, a third of the 480-minute ones; construction
+    # 1,041,569 -> 392,424). On 1-19 it helped some instances and hurt others (19: no row), so it is only on
+    # for the year-long instances, where the pattern rows are the construction.
+    demand = (_demand_length(compiled, e, staffed) if demand_days else None) or typical
+    cover_targets = sorted(range(low, high + 1), key=lambda n: abs(n * demand - goal))
     cover_rng = random.Random(e)
     # Two cover-led attempts first (days where cover is missing, the shift the cover needs most), then the
     # minutes-led ones that rarely fail (half of them with the slower exact weekend programme).
@@ -155,7 +170,7 @@ def pattern_roster(
         pattern = _working_days(
             compiled,
             e,
-            targets,
+            cover_targets if cover_led else targets,
             cover_rng if cover_led else rng,
             exact=attempt >= attempts // 2,
             gains=gains if cover_led else None,
@@ -171,6 +186,19 @@ def pattern_roster(
         if next(check_employee(instance, employee, shifts), None) is None:
             return row
     return None
+
+
+def _demand_length(compiled: Compiled, e: int, staffed: list[list[int]]) -> float | None:
+    """Return the mean length of the shifts still missing in the cover that ``e`` may work, or ``None``."""
+    caps = compiled.caps[e]
+    total = count = 0
+    for d in range(compiled.days):
+        for s in compiled.allowed[e][d]:
+            missing = compiled.cover_requirement[d][s] - staffed[d][s]
+            if missing > 0 and caps[s] > 0:
+                total += missing * compiled.minutes[s]
+                count += missing
+    return total / count if count else None
 
 
 def _run_score(state: _State, prefix: Sequence[float], end: int) -> float:
