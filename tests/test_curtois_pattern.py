@@ -1,13 +1,18 @@
-"""The pattern constructor's cover-led working-day count (``demand_days``) on a tight minutes window."""
+"""The pattern constructor: its cover-led working-day count (``demand_days``) and the improving sweeps."""
 
 from __future__ import annotations
 
 import random
+import time
+from pathlib import Path
 
 from ressursbank.checker.curtois import check_curtois
-from ressursbank.formats.curtois import parse_curtois
+from ressursbank.formats.curtois import parse_curtois, read_curtois
 from ressursbank.solver.curtois.compile import OFF, compile_instance
+from ressursbank.solver.curtois.construct import _CoverCost, sweep
 from ressursbank.solver.curtois.pattern import pattern_roster
+
+DATA = Path(__file__).parent / "data" / "curtois"
 
 #: One employee, a 480- and a 720-minute shift, a minutes window of 4,320-4,800 (nine or ten short shifts, six
 #: long ones); the cover asks for the short shift only, every day.
@@ -38,3 +43,23 @@ def test_demand_days_aims_at_the_length_the_cover_needs() -> None:
         assert check_curtois(instance, compiled.to_roster([row])).feasible
     assert sum(s != OFF for s in demand) > sum(s != OFF for s in median)
     assert compiled.objective([demand]) < compiled.objective([median])
+
+
+def test_sweep_keeps_rosters_lawful_and_its_running_objective_exact() -> None:
+    """Sweeps over a pattern roster of instance 3 never raise the objective, stay lawful, and the incremental
+    objective they track equals a full recount."""
+    instance = read_curtois(DATA / "Instance3.txt")
+    compiled = compile_instance(instance)
+    rng = random.Random(0)
+    start = compiled.empty()
+    for e in range(compiled.employees):
+        row = pattern_roster(compiled, e, start, rng)
+        assert row is not None
+        start[e] = row
+    swept = sweep(compiled, start, rng=random.Random(1), deadline=time.monotonic() + 5)
+    assert check_curtois(instance, compiled.to_roster(swept)).feasible
+    assert compiled.objective(swept) <= compiled.objective(start)
+    cost = _CoverCost(compiled, start)
+    for e in range(compiled.employees):
+        cost.replace(e, start[e], swept[e])
+    assert cost.total == compiled.objective(swept)

@@ -116,4 +116,83 @@ def construct(compiled: Compiled, *, deadline: float, seed: int, exact: bool = T
             if result is None:
                 return None
             assignment = result
+    if not exact:
+        assignment = sweep(compiled, assignment, rng=rng, deadline=deadline)
     return assignment
+
+
+#: Sweeps go on while one cuts the objective by at least this share.
+SWEEP_MIN_GAIN = 0.01
+
+
+def sweep(compiled: Compiled, assignment: Assignment, *, rng: random.Random, deadline: float) -> Assignment:
+    """Re-roster each employee in turn with the pattern constructor against everyone else; keep what improves.
+
+    The greedy pass rosters the first employees against an empty roster; a sweep lets each one redo its row
+    against the cover the others now leave missing. Sweeps repeat while one gains at least ``SWEEP_MIN_GAIN``
+    of the objective and the deadline allows. On the year-long instances, where a CP-SAT neighbourhood of a
+    few rows is slow, this is far cheaper per unit gained (24: 392,424 -> 241,862 in three sweeps, 7.7 CPU s;
+    the LNS gained 13,000 in 57 s from the same start).
+    """
+    assignment = [row[:] for row in assignment]
+    cost = _CoverCost(compiled, assignment)
+    off = [OFF] * compiled.days
+    while time.monotonic() < deadline:
+        before = cost.total
+        order = list(range(compiled.employees))
+        rng.shuffle(order)
+        for e in order:
+            if time.monotonic() >= deadline:
+                break
+            others = list(assignment)
+            others[e] = off
+            row = pattern_roster(compiled, e, others, rng, demand_days=True)
+            if row is not None and cost.delta(e, assignment[e], row) < 0:
+                cost.replace(e, assignment[e], row)
+                assignment[e] = row
+        if before - cost.total < SWEEP_MIN_GAIN * before:
+            break
+    return assignment
+
+
+class _CoverCost:
+    """The objective of a roster, kept up to date as single rows change (no full recount per row)."""
+
+    def __init__(self, compiled: Compiled, assignment: Assignment) -> None:
+        self.compiled = compiled
+        self.staffed = [[0] * compiled.shifts for _ in range(compiled.days)]
+        for row in assignment:
+            for d, s in enumerate(row):
+                if s != OFF:
+                    self.staffed[d][s] += 1
+        self.total = compiled.objective(assignment)
+
+    def _cell(self, d: int, s: int, count: int) -> int:
+        gap = count - self.compiled.cover_requirement[d][s]
+        return gap * self.compiled.cover_over[d][s] if gap > 0 else -gap * self.compiled.cover_under[d][s]
+
+    def delta(self, e: int, old: list[int], new: list[int]) -> int:
+        """Return the change of the objective if employee ``e``'s row ``old`` became ``new``."""
+        c = self.compiled
+        change = 0
+        for d, (was, now) in enumerate(zip(old, new, strict=True)):
+            if was == now:
+                continue
+            costs = c.request_cost[e][d]
+            if was != OFF:
+                count = self.staffed[d][was]
+                change += self._cell(d, was, count - 1) - self._cell(d, was, count) - costs.get(was, 0)
+            if now != OFF:
+                count = self.staffed[d][now]
+                change += self._cell(d, now, count + 1) - self._cell(d, now, count) + costs.get(now, 0)
+        return change
+
+    def replace(self, e: int, old: list[int], new: list[int]) -> None:
+        """Apply the change of employee ``e``'s row from ``old`` to ``new``."""
+        self.total += self.delta(e, old, new)
+        for d, (was, now) in enumerate(zip(old, new, strict=True)):
+            if was != now:
+                if was != OFF:
+                    self.staffed[d][was] -= 1
+                if now != OFF:
+                    self.staffed[d][now] += 1
