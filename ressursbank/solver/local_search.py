@@ -18,9 +18,11 @@ Units that lend people to each other exchange them back (a *cross exchange*): so
 out elsewhere that week takes the away shift at home and gives their own away shift to the first person (or, when
 the first may not work it, to a colleague of the unit it is at, who hands the first person a shift of theirs).
 
-People lent out for a few shifts are *brought home*: each away shift goes to someone with room or is exchanged
-with a colleague from the same home unit who is lent out already, for one of their shifts at home (a moved person
-is charged once, so lending is consolidated on fewer people).
+People lent out for a few shifts are *brought home*: each away shift goes to someone with room or is exchanged,
+for one of their shifts at the person's home that week, with someone moved already (a colleague lent out, a
+visitor from a third unit, someone whose home the away shift is at; a moved person is charged once, so lending is
+consolidated on fewer people). The last tenth of the time is kept for a final pass of these and the cross
+exchanges, which a deadline among the transfers used to skip.
 
 Every move is checked against every hard rule for the person who receives a shift (giving a shift away cannot
 break a hard rule the engine enforces), and its gain is the exact objective delta of the people involved
@@ -652,9 +654,9 @@ class LocalSearch:
     def try_bring_home(self, e: int, most: int, width: int = 8) -> int:
         """Take all of ``e``'s (at most ``most``) shifts away from home off them, so ``e`` is not moved at all.
 
-        Each away shift goes to the cheapest lawful person with room or, failing that, is exchanged with a colleague
-        from ``e``'s home unit who is lent out already (or with someone whose home it is) for one of their shifts
-        at that home in the same week: lending is consolidated on fewer people (a moved person is charged once).
+        Each away shift goes to the cheapest lawful person with room or, failing that, is exchanged with someone
+        moved already who works at ``e``'s home that week (``_exchange_home``) for one of those shifts: lending is
+        consolidated on fewer people (a moved person is charged once).
         The whole move is kept only when the exact objective of everyone involved falls; otherwise it is undone.
         """
         home = self.home[e]
@@ -924,6 +926,9 @@ def _search(
     """The passes of :func:`improve_locally` on one search state."""
     c = search.c
     started = time.perf_counter()
+    # the transfers stop early enough for a last pass of bringing home and cross exchanges: once the transfers slow
+    # down these gain the most per second, and a deadline that fell among the transfers used to skip them
+    transfers_until = deadline - TAIL_SHARE * max(0.0, deadline - started)
     moves = evacuated = swapped = replaced = crossed = gained = 0
     rounds_done: list[float] = []
     round_gains: list[int] = []
@@ -940,7 +945,7 @@ def _search(
         with_chains = chains and round_index > 0
         round_gain = 0
         for e in search.overloaded():
-            if time.perf_counter() > deadline:
+            if time.perf_counter() > transfers_until:
                 break
             for n in search.shifts_to_try(e):
                 if n not in search.shifts[e]:
@@ -995,6 +1000,10 @@ def _search(
         "round_gains": round_gains,
         "spent": " ".join(f"{k} {v:.1f} s {kind_gain[k]:.3g}" for k, v in spent_s.items()),
     }
+
+
+#: The share of the search's time kept for the last pass of bringing home and cross exchanges.
+TAIL_SHARE = 0.1
 
 
 _SHARED: tuple[Compiled, list[list[int]], set[tuple[int, int]], set[tuple[int, int]] | None] | None = None
