@@ -215,9 +215,11 @@ class CurtoisModel:
         for (e, first), var in self.weekend_flags.items():
             variables.append(var.index)
             values.append(int(any(assignment[e][d] != OFF for d in (first, first + 1) if d < len(assignment[e]))))
+        # Count the cover only on the days that have a slack (a window of a year-long roster, not the year).
         count: dict[tuple[int, int], int] = {}
-        for row in assignment:
-            for d, s in enumerate(row):
+        for d in sorted({d for d, _, _, _ in self.cover_slacks}):
+            for row in assignment:
+                s = row[d]
                 if s != OFF:
                     count[d, s] = count.get((d, s), 0) + 1
         for d, s, var, is_under in self.cover_slacks:
