@@ -52,25 +52,22 @@ def test_neighbourhood_model_agrees_with_checker(
     combined = [row[:] for row in BASE]
     for e, days in enumerate(free):
         for d in days:
-            combined[e][d] = rows[e][d]
+            # A fixed day off has no variables (tested in test_curtois_rules): pin only what the model can hold.
+            combined[e][d] = rows[e][d] if rows[e][d] in COMPILED.allowed[e][d] else OFF
     m = CurtoisModel(COMPILED, fixed=BASE, free=free, formulation=formulation)
     post_rules(m)
     add_objective(m)
-    impossible = False
     for e, days in enumerate(free):
         for d in days:
-            s = combined[e][d]
-            if s != OFF and (e, d, s) not in m.x:
-                impossible = True  # a shift on a day off the variables exclude
             for t in COMPILED.allowed[e][d]:
-                m.model.add(m.x[e, d, t] == int(s == t))
+                m.model.add(m.x[e, d, t] == int(combined[e][d] == t))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 10
     status = solver.solve(m.model)
     report = check_curtois(INSTANCE, COMPILED.to_roster(combined))
     feasible = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    assert feasible == (report.feasible and not impossible), report.verdict
+    assert feasible == report.feasible, report.verdict
     if feasible:
         assert round(solver.objective_value) == report.objective == COMPILED.objective(combined)
         assert m.extract(solver) == combined
