@@ -56,7 +56,7 @@ from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled
 from ressursbank.solver.curtois.model import CurtoisModel
 from ressursbank.solver.curtois.objective import add_objective
 from ressursbank.solver.curtois.presets import apply_preset
-from ressursbank.solver.curtois.pricing_dp import DpPool
+from ressursbank.solver.curtois.pricing_dp import DpPool, DpPriced
 from ressursbank.solver.curtois.rules import post_rules
 
 logger = logging.getLogger(__name__)
@@ -252,27 +252,45 @@ class _Tree:
         """
         duals, minima, bound = point
         c = self.c
+        # The cells of each employee's cheapest roster cost nothing extra (never banned): left out, which saves a
+        # third of the work when there are two shift types.
+        cheapest = self._price_exactly(duals, [(e, ()) for e in range(c.employees)], until)
+        if cheapest is None:
+            return
         tasks = [
-            (e, ((d, s, True),)) for e in range(c.employees) for d in range(c.days) for s in (*c.allowed[e][d], OFF)
+            (e, ((d, s, True),))
+            for e, found in enumerate(cheapest)
+            for d in range(c.days)
+            for s in (*c.allowed[e][d], OFF)
+            if found is None or not found.rows or found.rows[-1][d] != s
         ]
-        if self.dp_pool is not None:
-            try:
-                found = self.dp_pool.price(duals, tasks, 1)
-            except Exception:
-                logger.warning("branch-and-price: cell pricing in processes failed", exc_info=True)
-                return
-        else:
-            found = []
-            for e, fixing in tasks:
-                dp = self.pricers[e].dp
-                if dp is None or time.monotonic() >= until:
-                    return
-                found.append(dp.price(duals, fixing, 1))
+        priced_cells = self._price_exactly(duals, tasks, until)
+        if priced_cells is None:
+            return
         per: list[dict[tuple[int, int], float]] = [{} for _ in range(c.employees)]
-        for (e, ((d, s, _),)), priced in zip(tasks, found, strict=True):
+        for (e, ((d, s, _),)), priced in zip(tasks, priced_cells, strict=True):
             if priced is not None:
                 per[e][d, s] = priced.minimum
         self.cell_minima = (bound, list(minima), per)
+
+    def _price_exactly(
+        self, duals: Duals, tasks: Sequence[tuple[int, tuple[Fixing, ...]]], until: float
+    ) -> list[DpPriced | None] | None:
+        """The dynamic programme on each ``(employee, fixings)`` (in the pool when there is one); ``None`` when it
+        is not available for everyone, fails, or time runs out."""
+        if self.dp_pool is not None:
+            try:
+                return self.dp_pool.price(duals, tasks, 1)
+            except Exception:
+                logger.warning("branch-and-price: cell pricing in processes failed", exc_info=True)
+                return None
+        found: list[DpPriced | None] = []
+        for e, fixings in tasks:
+            dp = self.pricers[e].dp
+            if dp is None or time.monotonic() >= until:
+                return None
+            found.append(dp.price(duals, fixings, 1))
+        return found
 
     def apply_bans(self) -> int:
         """Ban the cells :meth:`price_cells` rules out against the current incumbent; return how many are banned."""

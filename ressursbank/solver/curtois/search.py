@@ -439,7 +439,8 @@ def _branch_and_price(
     exchange.lns_found(compiled.objective(best), best)
     outcome: list[BranchResult] = []
     beside = params.branch_beside_lns and params.workers >= 2
-    pricing_threads = max(1, params.workers - 1) if beside else params.workers
+    # Pricing processes share the cores with the LNS beside the tree (the tree waits on them); threads would not.
+    pricing_threads = max(1, params.workers - 1) if beside and not params.branch_pricing_processes else params.workers
     root_done = threading.Event()
     # Our LNS beside the root keeps one core: the root prices on the other, the tree on all of them.
     lns_beside_root = params.branch_lns_during_root and not beside and pricing_threads > 1
