@@ -138,5 +138,13 @@ def test_pool_of_processes_returns_what_each_programme_returns() -> None:
                 assert found is not None and local is not None
                 assert found.minimum == pytest.approx(local.minimum, abs=1e-9)
                 assert found.rows == local.rows
+        # one process in use (a search beside needs the other core): the same answers
+        duals = _random_duals(compiled, rng)
+        tasks = [(e, ()) for e in range(compiled.employees)]
+        alone = pool.price(duals, tasks, 2, processes=1)
+        both = pool.price(duals, tasks, 2)
+        for one, two in zip(alone, both, strict=True):
+            assert one is not None and two is not None
+            assert one.minimum == pytest.approx(two.minimum, abs=1e-9)
     finally:
         pool.close()

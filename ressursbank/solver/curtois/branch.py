@@ -11,10 +11,18 @@ so it can be pruned before any LP. Nodes are taken best bound first (deepest fir
 makes the search dive), and the incumbent is shared both ways with whoever runs beside (our LNS): better
 rosters come in through ``incumbent`` and go out through ``on_roster``.
 
+With more than one worker the dynamic programmes run in worker processes (:class:`~.pricing_dp.DpPool`: the
+programme holds Python's lock, so threads cannot share it); the root prices on ``root_processes`` of them while a
+search beside it needs a core. Before the tree, reduced-cost fixing prices every employee with each cell forced at
+the root's best Lagrangian point and bans, for the whole tree, the cells whose use lifts that bound past
+``incumbent - 1`` (no better roster uses them); a better incumbent bans more. When GLOP fails on a node LP twice
+(warm, then from scratch), the master LP is rebuilt before the tree gives up.
+
 API::
 
-    branch_and_price(compiled, *, deadline, workers=1, initial_rosters=None, incumbent=None, on_roster=None,
-                     root=None, stop=None) -> BranchResult
+    branch_and_price(compiled, *, deadline, workers=1, initial_rosters=(), incumbent=None, on_roster=None,
+                     stop=None, root_ip_seconds=0.0, max_gap=None, root_deadline=None, on_root=None,
+                     pricing_processes=True, reduced_cost_fixing=True, root_processes=None) -> BranchResult
 
 The result is ``OPTIMAL`` (``proven``) only when every open node was pruned against the incumbent; otherwise
 ``lower_bound`` is the least bound of the open nodes (never more than the incumbent).

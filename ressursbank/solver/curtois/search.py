@@ -55,8 +55,10 @@ class CurtoisParams:
     generation runs:
 
     - up to ``branch_max_vars`` variables (instances 4-10), with ``branch``: branch-and-price (:mod:`.branch`)
-      on all pricing threads, with our LNS beside the root only (``branch_lns_during_root``; beside the whole
-      tree with ``branch_beside_lns``), exchanging rosters both ways. The root has until ``branch_root_share``
+      on all pricing workers (processes for the dynamic programme, ``branch_pricing_processes``: one while our
+      LNS runs beside the root, all in the tree), with reduced-cost bans of cells before the tree
+      (``branch_reduced_cost_fixing``), with our LNS beside the root only (``branch_lns_during_root``; beside
+      the whole tree with ``branch_beside_lns``), exchanging rosters both ways. The root has until ``branch_root_share``
       of the budget to converge; its primal steps (RINS around the LP rounding and the incumbent, a
       price-and-fix dive, the restricted master IP for ``branch_root_ip_seconds``) follow. When the incumbent
       is then within ``branch_max_gap`` of the root bound the tree runs to the deadline (measured: 5 and 6
