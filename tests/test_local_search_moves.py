@@ -107,6 +107,21 @@ def test_bring_home_exchanges_with_a_visitor_at_home() -> None:
     assert terms["moved"] == c.weights.moved_person
 
 
+def test_bring_home_exchanges_two_shifts_of_the_same_day() -> None:
+    """a works the clinic's day shift on Tuesday while visitor v works a's home's day shift that Tuesday: busy that
+    day, v is no taker for a's shift, yet the two exchange their Tuesday shifts and a is no longer moved."""
+    far_reaching = employee("v", "far", position_pct=40, norm=40.0, max_travel_km=40.0)
+    people = [employee("a", position_pct=40, norm=40.0), far_reaching]
+    needs = [need("h1", 1, unit="host"), need("m4", 4), need("m1", 1), need("f5", 5, unit="far")]
+    p = problem(people, needs)
+    c, search, before = _search(p, {"h1": ["a"], "m4": ["a"], "m1": ["v"], "f5": ["v"]})
+    gain = search.try_bring_home(c.employee_index["a"], most=8)
+    assert gain > 0
+    assert (_who(c, search, "h1"), _who(c, search, "m1")) == (["v"], ["a"])
+    terms = _assert_exact(p, c, search, before, gain)
+    assert terms["moved"] == c.weights.moved_person
+
+
 def test_bring_home_undoes_what_does_not_pay() -> None:
     """Nobody else may take a's clinic shift (it needs a nurse, b is an aide): the move changes nothing."""
     p = problem([employee("a"), employee("b", codes=(AIDE, HEALTH))], [need("h1", 1, unit="host"), need("m2", 2)])
