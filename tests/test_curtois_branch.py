@@ -126,17 +126,18 @@ def test_child_lagrangian_bounds_stay_below_the_child_lp() -> None:
 
 def test_pricing_processes_prove_the_optimum() -> None:
     """With two workers the programmes run in worker processes; the proof and its bound are the same."""
-    compiled = compiled_instance(1)
+    compiled = compiled_instance(3)
     result = branch_and_price(compiled, deadline=time.monotonic() + 300, workers=2, root_ip_seconds=1)
-    assert result.proven and result.objective == result.lower_bound == OPTIMUM[1]
+    assert result.proven and result.objective == result.lower_bound == OPTIMUM[3]
     assert result.assignment is not None
-    assert check_curtois(compiled.instance, compiled.to_roster(result.assignment)).objective == OPTIMUM[1]
+    assert check_curtois(compiled.instance, compiled.to_roster(result.assignment)).objective == OPTIMUM[3]
 
 
 def test_reduced_cost_bans_keep_every_better_roster() -> None:
     """Against an incumbent one above the optimum, the cells banned by reduced cost are never used by the optimal
-    roster (which is better), and the ban never grows past what a worse incumbent allows (instance 1)."""
-    compiled = compiled_instance(1)
+    roster (which is better), and a worse incumbent never bans more (instance 3, whose LP bound is the optimum)."""
+    number = 3
+    compiled = compiled_instance(number)
     proof = branch_and_price(compiled, deadline=time.monotonic() + 300, root_ip_seconds=1)
     assert proof.proven and proof.assignment is not None
     optimal = proof.assignment
@@ -149,7 +150,7 @@ def test_reduced_cost_bans_keep_every_better_roster() -> None:
     assert exact and tree.dual_point is not None
     tree.price_cells(tree.dual_point, time.monotonic() + 120)
     counts = []
-    for incumbent in (OPTIMUM[1] + 40, OPTIMUM[1] + 1):
+    for incumbent in (OPTIMUM[number] + 40, OPTIMUM[number] + 1):
         tree.best_value = incumbent  # only the value matters to the bans
         counts.append(tree.apply_bans())
         for e, row in enumerate(optimal):
