@@ -1075,13 +1075,16 @@ def improve_locally(
     deadline: float,
     rounds: int = 3,
     chains: bool = True,
-    evacuate: int = 8,
+    evacuate: int = 16,
     swap_width: int = 6,
     processes: int = 1,
     parallel_share: float = 0.5,
 ) -> tuple[list[list[int]], dict[str, float | int | str]]:
     """Transfers, ejection chains, swaps and evacuations until no move helps, ``rounds`` passes are done or
     ``deadline`` passes.
+
+    People with at most ``evacuate`` away shifts are brought home: 16 rather than 8 gave a 2-4 % lower objective
+    on Asker at 45 and 50 CPU seconds (one process, side by side).
 
     ``swap_width`` people are tried per swap: 6 rather than 12 gave a 6 % lower objective on Asker at 40 CPU seconds
     (faster rounds, the same at 80 CPU seconds; one process, equal CPU time).
