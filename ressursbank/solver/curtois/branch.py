@@ -262,6 +262,7 @@ class _Tree:
         c = self.c
         # The cells of each employee's cheapest roster cost nothing extra (never banned): left out, which saves a
         # third of the work when there are two shift types.
+        started = time.monotonic()
         cheapest = self._price_exactly(duals, [(e, ()) for e in range(c.employees)], until)
         if cheapest is None:
             return
@@ -272,6 +273,11 @@ class _Tree:
             for s in (*c.allowed[e][d], OFF)
             if found is None or not found.rows or found.rows[-1][d] != s
         ]
+        # A round over everyone took this long: the cells take about as many rounds as a roster has cells per day.
+        estimate = (time.monotonic() - started) * len(tasks) / max(1, c.employees)
+        if time.monotonic() + estimate > until:
+            logger.info("branch-and-price: no time to price %d cells (about %.1fs)", len(tasks), estimate)
+            return
         priced_cells = self._price_exactly(duals, tasks, until)
         if priced_cells is None:
             return
