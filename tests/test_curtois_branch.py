@@ -15,7 +15,7 @@ import pytest
 from ressursbank.checker.curtois import check_curtois
 from ressursbank.solver.curtois.branch import _Tree, branch_and_price
 from ressursbank.solver.curtois.colgen import Pricer
-from ressursbank.solver.curtois.compile import OFF
+from ressursbank.solver.curtois.compile import OFF, Compiled
 from ressursbank.solver.curtois.construct import construct
 from tests.helpers_curtois import OPTIMUM, compiled_instance
 
@@ -95,18 +95,25 @@ def test_impossible_fixings_are_reported() -> None:
     assert not result.rows and math.isinf(result.bound)
 
 
-def test_child_lagrangian_bounds_stay_below_the_child_lp() -> None:
-    """A child's bound from one exact re-pricing at the node's Lagrangian point is valid: its ceiling never exceeds
-    the ceiling of the child's own LP bound (instance 1, whose root LP is fractional)."""
-    compiled = compiled_instance(1)
+def _solved_root(compiled: Compiled) -> tuple[_Tree, float]:
+    """A one-thread tree whose master holds every employee's best roster at zero duals, its root LP solved."""
     tree = _Tree(compiled, workers=1, incumbent=None, on_roster=None)
     zero: list[list[float]] = [[0.0] * compiled.shifts for _ in range(compiled.days)]
     for e, priced in enumerate(tree.price(zero, range(compiled.employees), time.monotonic() + 60) or []):
         for row in priced.rows:
             tree.add_column(e, row)
-    root_bound, exact = tree.solve_node(-math.inf, time.monotonic() + 120, prune=False)
+    bound, exact = tree.solve_node(-math.inf, time.monotonic() + 120, prune=False)
     assert exact and tree.dual_point is not None
+    return tree, bound
+
+
+def test_child_lagrangian_bounds_stay_below_the_child_lp() -> None:
+    """A child's bound from one exact re-pricing at the node's Lagrangian point is valid: its ceiling never exceeds
+    the ceiling of the child's own LP bound (instance 1, whose root LP is fractional)."""
+    compiled = compiled_instance(1)
+    tree, root_bound = _solved_root(compiled)
     root_point = tree.dual_point
+    assert root_point is not None
     _, weights = tree.lp_rosters()
     choice = tree.branching(weights)
     assert choice is not None
@@ -141,13 +148,8 @@ def test_reduced_cost_bans_keep_every_better_roster() -> None:
     proof = branch_and_price(compiled, deadline=time.monotonic() + 300, root_ip_seconds=1)
     assert proof.proven and proof.assignment is not None
     optimal = proof.assignment
-    tree = _Tree(compiled, workers=1, incumbent=None, on_roster=None)
-    zero: list[list[float]] = [[0.0] * compiled.shifts for _ in range(compiled.days)]
-    for e, priced in enumerate(tree.price(zero, range(compiled.employees), time.monotonic() + 60) or []):
-        for row in priced.rows:
-            tree.add_column(e, row)
-    _, exact = tree.solve_node(-math.inf, time.monotonic() + 120, prune=False)
-    assert exact and tree.dual_point is not None
+    tree, _ = _solved_root(compiled)
+    assert tree.dual_point is not None
     tree.price_cells(tree.dual_point, time.monotonic() + 120)
     counts = []
     for incumbent in (OPTIMUM[number] + 40, OPTIMUM[number] + 1):
