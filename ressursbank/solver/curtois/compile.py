@@ -72,9 +72,13 @@ class Compiled:
                     count[d][s] += 1
         for d in range(self.days):
             for s in range(self.shifts):
-                gap = count[d][s] - self.cover_requirement[d][s]
-                total += gap * self.cover_over[d][s] if gap > 0 else -gap * self.cover_under[d][s]
+                total += self.cover_cost(d, s, count[d][s])
         return total
+
+    def cover_cost(self, d: int, s: int, count: int) -> int:
+        """Return the cover penalty of day ``d`` and shift ``s`` when ``count`` people work it."""
+        gap = count - self.cover_requirement[d][s]
+        return gap * self.cover_over[d][s] if gap > 0 else -gap * self.cover_under[d][s]
 
 
 def compile_instance(instance: CurtoisInstance) -> Compiled:

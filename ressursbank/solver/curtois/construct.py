@@ -167,10 +167,6 @@ class _CoverCost:
                     self.staffed[d][s] += 1
         self.total = compiled.objective(assignment)
 
-    def _cell(self, d: int, s: int, count: int) -> int:
-        gap = count - self.compiled.cover_requirement[d][s]
-        return gap * self.compiled.cover_over[d][s] if gap > 0 else -gap * self.compiled.cover_under[d][s]
-
     def delta(self, e: int, old: list[int], new: list[int]) -> int:
         """Return the change of the objective if employee ``e``'s row ``old`` became ``new``."""
         c = self.compiled
@@ -181,10 +177,10 @@ class _CoverCost:
             costs = c.request_cost[e][d]
             if was != OFF:
                 count = self.staffed[d][was]
-                change += self._cell(d, was, count - 1) - self._cell(d, was, count) - costs.get(was, 0)
+                change += c.cover_cost(d, was, count - 1) - c.cover_cost(d, was, count) - costs.get(was, 0)
             if now != OFF:
                 count = self.staffed[d][now]
-                change += self._cell(d, now, count + 1) - self._cell(d, now, count) + costs.get(now, 0)
+                change += c.cover_cost(d, now, count + 1) - c.cover_cost(d, now, count) + costs.get(now, 0)
         return change
 
     def replace(self, e: int, old: list[int], new: list[int]) -> None:
