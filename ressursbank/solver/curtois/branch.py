@@ -319,11 +319,13 @@ class _Tree:
                 for (d, s), value in sorted(per[e].items())
                 if value - minima[e] > slack + 1e-6 * (1.0 + abs(value) + abs(bound))
             ]
-            lifted = [column for column in self.master.columns[e] if _obeys(column[0], self.bans[e])]
-            for row, _, var in self.master.columns[e]:
-                if not _obeys(row, self.bans[e]):
-                    var.SetUb(0.0)
-            self.master.columns[e] = lifted
+            kept = []
+            for column in self.master.columns[e]:
+                if _obeys(column[0], self.bans[e]):
+                    kept.append(column)
+                else:
+                    column[2].SetUb(0.0)
+            self.master.columns[e] = kept
         self.banned_below = self.best_value
         banned = sum(map(len, self.bans))
         logger.info("branch-and-price: %d cells banned by reduced cost below %d", banned, self.best_value)
