@@ -31,28 +31,34 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from ressursbank.solver.curtois import pricing_kernel
 from ressursbank.solver.curtois.compile import OFF, Compiled
 
-#: The programme gives up above this many cells (states x resources) per day.
+#: The programme gives up above this many cells (states x resources) per day,
 MAX_CELLS = 400_000
+#: or above this many over all days (8 bytes each: the values of every day are kept for the trace-back).
+MAX_TOTAL_CELLS = 40_000_000
 #: Values within this of each other are equal when the best path is traced back.
 TRACE_TOLERANCE = 1e-7
 
 Array = npt.NDArray[np.float64]
-#: A numpy index mixing integers, slices and one list of shift types.
-Index = tuple[Any, ...]
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
 Row = tuple[int, ...]
 #: A branching decision on the employee's roster: (day, shift or ``OFF``, whether the roster has it).
 Fixing = tuple[int, int, bool]
+
+#: Per thread, the value arrays of the last programme run (reused while the shape stays the same).
+_LAYERS = threading.local()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,31 +91,58 @@ class DpPricer:
         self.caps = c.caps[e]
         # Weekend counting: the first day of a weekend counts when worked, the second when worked after an
         # off first day (the weekends of the horizon are (Saturday, Sunday) pairs, possibly cut at the end).
-        self.weekend_first = [False] * c.days
-        self.weekend_second = [False] * c.days
+        first = np.zeros(c.days, dtype=np.int64)
+        second = np.zeros(c.days, dtype=np.int64)
         for days in c.weekends:
             if days:
-                self.weekend_first[days[0]] = True
+                first[days[0]] = 1
             if len(days) > 1:
-                self.weekend_second[days[1]] = True
+                second[days[1]] = 1
         self.weekend_limit = employee.max_weekends
         self.track_weekends = employee.max_weekends < len(c.weekends)
+        # the counter grows by one when a run starts on either day of a weekend, or goes on into its first day
+        self.weekend_start = np.maximum(first, second) if self.track_weekends else np.zeros(c.days, np.int64)
+        self.weekend_continue = first if self.track_weekends else np.zeros(c.days, np.int64)
         self.tracked: list[int] = []  # shift types whose counter is an axis (grown lazily; the tight ones kept)
-        self.previous_ok = [
-            np.array([t for t in range(c.shifts) if s not in c.forbidden_next[t]], dtype=np.intp)
-            for s in range(c.shifts)
-        ]
-        # Shifts with the same possible predecessors share the minimum over them.
+        # A run remembers the class of its last shift: the shift types with the same forbidden successors.
+        classes: dict[frozenset[int], int] = {}
+        self.class_of = np.array(
+            [classes.setdefault(c.forbidden_next[s], len(classes)) for s in range(c.shifts)], dtype=np.int64
+        )
+        forbidden = list(classes)
+        self.successor_ok = np.array(
+            [[s not in forbidden[k] for s in range(c.shifts)] for k in range(len(forbidden))], dtype=np.bool_
+        )
+        # Shifts with the same possible predecessor classes share the minimum over them.
         groups: dict[tuple[int, ...], list[int]] = {}
         for s in range(c.shifts):
-            groups.setdefault(tuple(int(t) for t in self.previous_ok[s]), []).append(s)
-        self.predecessor_groups = [(np.array(previous, dtype=np.intp), members) for previous, members in groups.items()]
+            groups.setdefault(tuple(int(k) for k in np.flatnonzero(self.successor_ok[:, s])), []).append(s)
+        self.group_of = np.zeros(c.shifts, dtype=np.int64)
+        starts = [0]
+        members: list[int] = []
+        for g, (previous, shifts) in enumerate(groups.items()):
+            self.group_of[shifts] = g
+            members.extend(previous)
+            starts.append(len(members))
+        self.group_start = np.array(starts, dtype=np.int64)
+        self.group_classes = np.array(members, dtype=np.int64)
         request = np.zeros((c.days, c.shifts))
         for d in range(c.days):
             for s, value in c.request_cost[e][d].items():
                 request[d, s] = value
         self.request = request
-        self.allowed = [tuple(c.allowed[e][d]) for d in range(c.days)]
+        self.shift_allowed = np.zeros((c.days, c.shifts), dtype=np.bool_)
+        for d in range(c.days):
+            self.shift_allowed[d, list(c.allowed[e][d])] = True
+        # Minutes worth computing per day: reachable by then (``high``), and still able to reach the minimum
+        # by the end (``low``), in units.
+        longest = max((self.step[s] for s in usable), default=0)
+        lowest = -(-max(0, self.min_minutes) // self.unit)
+        self.low = np.array([max(0, lowest - (c.days - 1 - d) * longest) for d in range(c.days)], dtype=np.int64)
+        self.high = np.array([min(self.minute_cells - 1, (d + 1) * longest) for d in range(c.days)], dtype=np.int64)
+        self.lowest = lowest
+        self._moves_for: tuple[int, ...] | None = None
+        self._moves_cache: tuple[Ints, Bools, Array, int] | None = None
 
     # -- the programme ------------------------------------------------------------------------------------
     def _resource_shape(self) -> tuple[int, ...]:
@@ -119,183 +152,65 @@ class DpPricer:
         shape.extend(self.caps[s] + 1 for s in self.tracked)
         return tuple(shape)
 
-    def _offsets(self, s: int, weekend: int) -> tuple[int, ...]:
-        offsets = [self.step[s]]
-        if self.track_weekends:
-            offsets.append(weekend)
-        offsets.extend(int(t == s) for t in self.tracked)
-        return tuple(offsets)
+    def _states(self) -> int:
+        return self.b + (self.k_max + 1) * len(self.successor_ok)
 
-    @staticmethod
-    def _slices(offsets: Sequence[int], shape: Sequence[int]) -> tuple[tuple[slice, ...], tuple[slice, ...]] | None:
-        """Return the (target, source) slices that move resource axes forward by ``offsets``; what falls off the
-        end is dropped (over a maximum or a cap). ``None`` when nothing is left."""
-        target: list[slice] = []
-        source: list[slice] = []
-        for offset, size in zip(offsets, shape, strict=True):
-            if offset >= size:
-                return None
-            target.append(slice(offset, None))
-            source.append(slice(0, size - offset))
-        return tuple(target), tuple(source)
+    def _moves(self) -> tuple[Ints, Bools, Array, int]:
+        """Return the flat moves ``delta[s, w]``, where they are allowed ``valid[s, w, r]``, the final penalty
+        per cell (infinite below the minimum of minutes) and the stride of the minutes, for the tracked caps."""
+        key = tuple(self.tracked)
+        if self._moves_cache is None or self._moves_for != key:
+            shape = self._resource_shape()
+            cells = int(np.prod(shape))
+            coordinates = np.indices(shape).reshape(len(shape), cells)  # axis j of every flat cell
+            strides = [int(np.prod(shape[j + 1 :])) for j in range(len(shape))]
+            delta = np.zeros((self.n, 2), dtype=np.int64)
+            valid = np.ones((self.n, 2, cells), dtype=np.bool_)
+            for s in range(self.n):
+                for w in range(2):
+                    offsets = [self.step[s]]
+                    if self.track_weekends:
+                        offsets.append(w)
+                    offsets.extend(int(t == s) for t in self.tracked)
+                    delta[s, w] = sum(o * stride for o, stride in zip(offsets, strides, strict=True))
+                    for axis, (offset, size) in enumerate(zip(offsets, shape, strict=True)):
+                        valid[s, w] &= coordinates[axis] + offset < size
+            final = np.where(coordinates[0] < self.lowest, np.inf, 0.0)
+            self._moves_cache = (delta, valid, final, strides[0])
+            self._moves_for = key
+        return self._moves_cache
 
-    def _labels(self, fixings: Sequence[Fixing]) -> list[tuple[bool, tuple[int, ...]]] | None:
-        """Per day: whether off is allowed and the shifts allowed, under ``fixings``; ``None`` if impossible."""
-        off_ok = [True] * self.days
-        shifts = [set(self.allowed[d]) for d in range(self.days)]
+    def _labels(self, fixings: Sequence[Fixing]) -> tuple[Bools, Bools] | None:
+        """Whether off is allowed per day, and the shifts allowed per day, under ``fixings``; ``None`` if
+        impossible."""
+        off_ok = np.ones(self.days, dtype=np.bool_)
+        shifts = self.shift_allowed.copy() if fixings else self.shift_allowed
         for d, s, on in fixings:
             if s == OFF:
                 if on:
-                    shifts[d] = set()
+                    shifts[d] = False
                 else:
                     off_ok[d] = False
             elif on:
                 off_ok[d] = False
-                shifts[d] &= {s}
+                keep = shifts[d, s]
+                shifts[d] = False
+                shifts[d, s] = keep
             else:
-                shifts[d].discard(s)
-        if any(not off and not allowed for off, allowed in zip(off_ok, shifts, strict=True)):
+                shifts[d, s] = False
+        if np.any(~off_ok & ~shifts.any(axis=1)):
             return None
-        return [(off, tuple(sorted(allowed))) for off, allowed in zip(off_ok, shifts, strict=True)]
+        return off_ok, shifts
 
-    def _forward(self, cost: Array, labels: Sequence[tuple[bool, tuple[int, ...]]]) -> list[tuple[Array, Array]]:
-        """Return per day the value arrays (off states ``(b, *res)``, work states ``(2, k_max, n, *res)``)."""
-        res = self._resource_shape()
-        b, k_max, n, a = self.b, self.k_max, self.n, self.a
-        off = np.full((b, *res), np.inf)
-        off[(b - 1,) + (0,) * len(res)] = 0.0  # before day 0: a satisfied (exempt) off run, nothing used
-        work = np.full((2, k_max, n, *res), np.inf)
-        # Shifts that move the resources alike are handled together: same minutes, counter not an axis.
-        kinds: dict[tuple[int, int], list[int]] = {}
-        for s in range(n):
-            kinds.setdefault((self.step[s], s if s in self.tracked else -1), []).append(s)
-        flat = (1,) * len(res)
-        layers: list[tuple[Array, Array]] = []
-        for d in range(self.days):
-            off_ok, shifts = labels[d]
-            new_off = np.full_like(off, np.inf)
-            new_work = np.full_like(work, np.inf)
-            if off_ok:
-                # a work run may end when it started on day 0 or is long enough
-                ending = work[0].min(axis=(0, 1))
-                if a <= k_max:
-                    ending = np.minimum(ending, work[1, a - 1 :].min(axis=(0, 1)))
-                if b == 1:
-                    new_off[0] = np.minimum(off[0], ending)
-                else:
-                    new_off[0] = ending
-                    new_off[1 : b - 1] = off[0 : b - 2]
-                    new_off[b - 1] = np.minimum(off[b - 2], off[b - 1])
-            if shifts:
-                kind = 0 if d == 0 else 1
-                first, second = self.weekend_first[d], self.weekend_second[d]
-                allowed = set(shifts)
-                going_on: Array | None = None
-                if k_max > 1:
-                    # the best run of each length before, ending in a shift that may precede s
-                    going_on = np.empty((2, k_max - 1, n, *res))
-                    for previous, members in self.predecessor_groups:
-                        if len(previous):
-                            going_on[:, :, members] = work[:, : k_max - 1, previous].min(axis=2, keepdims=True)
-                        else:
-                            going_on[:, :, members] = np.inf
-                for group in kinds.values():
-                    members = [s for s in group if s in allowed]
-                    if not members:
-                        continue
-                    value = cost[d, members].reshape(-1, *flat)
-                    start = self._slices(self._offsets(members[0], int(first or second)), res)
-                    if start is not None:
-                        target, source = start
-                        into: Index = (kind, 0, members, *target)
-                        origin: Index = (b - 1, *source)
-                        new_work[into] = off[origin] + value
-                    if going_on is not None:
-                        moved = self._slices(self._offsets(members[0], int(first)), res)
-                        if moved is not None:
-                            target, source = moved
-                            every = slice(None)
-                            into = (every, slice(1, None), members, *target)
-                            away: Index = (every, every, members, *source)
-                            new_work[into] = going_on[away] + value
-            off, work = new_off, new_work
-            layers.append((off, work))
-        return layers
-
-    def _minute_mask(self) -> Array:
-        lowest = -(-max(0, self.min_minutes) // self.unit)
-        mask = np.zeros(self.minute_cells)
-        mask[: min(lowest, self.minute_cells)] = np.inf
-        return mask
-
-    def _trace(
-        self,
-        layers: Sequence[tuple[Array, Array]],
-        cost: Array,
-        state: tuple[int, ...],
-        is_off: bool,
-    ) -> Row:
-        """Walk back from a final cell to day 0 and return the row."""
-        row = [OFF] * self.days
-        b, a = self.b, self.a
-        d = self.days - 1
-        while d >= 0:
-            off, work = layers[d]
-            value = float(off[state] if is_off else work[state])
-            if is_off:
-                j, res = state[0], state[1:]
-                candidates: list[tuple[bool, tuple[int, ...]]] = []
-                if d == 0:
-                    break
-                if j == 0:
-                    # the work run that ended here: the closest value among those allowed to end (one array step)
-                    every = slice(None)
-                    at: Index = (every, every, every, *res)
-                    ends = layers[d - 1][1][at].copy()
-                    ends[1, : a - 1] = np.inf  # a run that started inside must be long enough
-                    closest = np.unravel_index(int(np.argmin(np.abs(ends - value))), ends.shape)
-                    candidates.append((False, (*(int(i) for i in closest), *res)))
-                    if b == 1:
-                        candidates.append((True, (0, *res)))
-                else:
-                    candidates.append((True, (j - 1, *res)))
-                    if j == b - 1:
-                        candidates.append((True, (j, *res)))
-                state, is_off = self._pick(layers[d - 1], candidates, value)
-            else:
-                kind, length, s, *rest = state
-                row[d] = s
-                value -= float(cost[d, s])
-                if d == 0:
-                    break
-                first, second = self.weekend_first[d], self.weekend_second[d]
-                if length == 0:
-                    offsets = self._offsets(s, int(first or second))
-                    res = tuple(r - o for r, o in zip(rest, offsets, strict=True))
-                    candidates = [(True, (b - 1, *res))]
-                else:
-                    offsets = self._offsets(s, int(first))
-                    res = tuple(r - o for r, o in zip(rest, offsets, strict=True))
-                    candidates = [(False, (kind, length - 1, int(t), *res)) for t in self.previous_ok[s]]
-                state, is_off = self._pick(layers[d - 1], candidates, value)
-            d -= 1
-        return tuple(row)
-
-    @staticmethod
-    def _pick(
-        layer: tuple[Array, Array], candidates: Sequence[tuple[bool, tuple[int, ...]]], value: float
-    ) -> tuple[tuple[int, ...], bool]:
-        off, work = layer
-        best: tuple[float, tuple[int, ...], bool] | None = None
-        for is_off, index in candidates:
-            if min(index) < 0:
-                continue
-            found = float(off[index] if is_off else work[index])
-            if best is None or abs(found - value) < best[0]:
-                best = (abs(found - value), index, is_off)
-        if best is None or best[0] > TRACE_TOLERANCE * max(1.0, abs(value)):
-            raise AssertionError("dynamic programme trace-back lost its path")  # pragma: no cover - a defect
-        return best[1], best[2]
+    def _layers(self, cells: int) -> tuple[Array, Array, Array]:
+        """Arrays for the programme's values, shared by every pricer of this thread (one call at a time)."""
+        classes = len(self.successor_ok)
+        shapes = ((self.days, self.b, cells), (self.days, self.k_max, classes, cells), (self.days, classes, cells))
+        held: tuple[Array, Array, Array] | None = getattr(_LAYERS, "arrays", None)
+        if held is None or tuple(array.shape for array in held) != shapes:
+            held = (np.empty(shapes[0]), np.empty(shapes[1]), np.empty(shapes[2]))
+            _LAYERS.arrays = held
+        return held
 
     def _broken_caps(self, row: Row) -> list[int]:
         counts = [0] * self.n
@@ -312,17 +227,36 @@ class DpPricer:
         labels = self._labels(fixings)
         if labels is None:
             return DpPriced((), math.inf)
+        off_ok, shift_ok = labels
         cost = self.request - np.asarray(duals, dtype=np.float64)
         while True:
-            states = self.b + 2 * self.k_max * self.n
-            if states * int(np.prod(self._resource_shape())) > MAX_CELLS:
+            cells_a_day = self._states() * int(np.prod(self._resource_shape()))
+            if cells_a_day > MAX_CELLS or cells_a_day * self.days > MAX_TOTAL_CELLS:
                 return None
-            layers = self._forward(cost, labels)
-            off, work = layers[-1]
-            mask = self._minute_mask()
-            finals_off = off + mask.reshape((1, -1) + (1,) * (off.ndim - 2))
-            finals_work = work + mask.reshape((1, 1, 1, -1) + (1,) * (work.ndim - 4))
-            flat = np.concatenate([finals_off.ravel(), finals_work.ravel()])
+            delta, valid, final_penalty, stride = self._moves()
+            off, work, first = self._layers(final_penalty.size)
+            pricing_kernel.forward(
+                cost,
+                off_ok,
+                shift_ok,
+                self.weekend_start,
+                self.weekend_continue,
+                delta,
+                valid,
+                self.class_of,
+                self.group_of,
+                self.group_start,
+                self.group_classes,
+                self.low,
+                self.high,
+                stride,
+                self.a,
+                off,
+                work,
+                first,
+            )
+            finals = [off[-1] + final_penalty, work[-1] + final_penalty, first[-1] + final_penalty]
+            flat = np.concatenate([final.ravel() for final in finals])
             if columns <= 1:
                 order = np.array([int(np.argmin(flat))])
             else:
@@ -332,22 +266,37 @@ class DpPricer:
                 return DpPriced((), math.inf)
             rows: list[Row] = []
             broken: list[int] = []
+            row = np.empty(self.days, dtype=np.int64)
             for rank, position in enumerate(order):
                 if not np.isfinite(flat[position]):
                     break
-                if position < finals_off.size:
-                    state = tuple(int(i) for i in np.unravel_index(position, finals_off.shape))
-                    row = self._trace(layers, cost, state, True)
-                else:
-                    index = np.unravel_index(position - finals_off.size, finals_work.shape)
-                    row = self._trace(layers, cost, tuple(int(i) for i in index), False)
-                over = self._broken_caps(row)
+                final = self._final_state(int(position), finals)
+                if not pricing_kernel.trace(
+                    off,
+                    work,
+                    first,
+                    cost,
+                    shift_ok,
+                    self.weekend_start,
+                    self.weekend_continue,
+                    delta,
+                    valid,
+                    self.class_of,
+                    self.successor_ok,
+                    self.a,
+                    final,
+                    TRACE_TOLERANCE,
+                    row,
+                ):
+                    raise AssertionError("dynamic programme trace-back lost its path")  # pragma: no cover - a defect
+                found = tuple(int(s) for s in row)
+                over = self._broken_caps(found)
                 if over:
                     if rank == 0:
                         broken = over
                         break
                     continue
-                rows.append(row)
+                rows.append(found)
             if broken:
                 self.tracked.extend(s for s in broken if s not in self.tracked)
                 continue
@@ -356,6 +305,20 @@ class DpPricer:
             self.tracked = [t for t in self.tracked if sum(s == t for s in best) >= self.caps[t]]
             minimum = float(flat[order[0]])
             return DpPriced(tuple(reversed(rows)), minimum)
+
+    @staticmethod
+    def _final_state(position: int, finals: Sequence[Array]) -> Ints:
+        """The kernel's (code, j or length, class, r) of the flat ``position`` among the last day's values."""
+        off, work, _ = finals
+        if position < off.size:
+            j, r = np.unravel_index(position, off.shape)
+            return np.array([pricing_kernel.FINAL_OFF, j, 0, r], dtype=np.int64)
+        position -= off.size
+        if position < work.size:
+            length, c, r = np.unravel_index(position, work.shape)
+            return np.array([pricing_kernel.FINAL_WORK, length, c, r], dtype=np.int64)
+        c, r = np.unravel_index(position - work.size, finals[2].shape)
+        return np.array([pricing_kernel.FINAL_FIRST, 0, c, r], dtype=np.int64)
 
 
 #: The compiled instance of a pool's worker process and its programmes, built on first use per employee.

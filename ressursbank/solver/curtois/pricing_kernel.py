@@ -1,0 +1,277 @@
+"""Compiled (numba) forward pass and trace-back of the pricing dynamic programme of :mod:`.pricing_dp`.
+
+The programme is the one described there, with three savings that keep it exact:
+
+- the resource axes (minutes, weekends, tracked caps) are flattened into one index ``r`` (minutes the slowest
+  axis) so one loop nest serves every shape. A move by shift ``s`` adds ``delta[s, w]`` to ``r`` (``w`` = 1 when
+  the day counts as a new working weekend) and is allowed from ``r`` only where ``valid[s, w, r]`` (no axis runs
+  past its end: over the minutes' maximum, the weekends' limit or a cap);
+- a work run remembers the *class* of its last shift (shift types with the same forbidden successors), not the
+  shift: that is all the successions need. The trace-back finds the shift again from the values;
+- per day only the minutes that can be reached and still reach the minimum by the end are computed (``low``,
+  ``high`` bound the minutes, inclusive); every other cell stays infinite.
+
+Layouts (``D`` days, ``b`` off states, ``k`` run lengths, ``C`` classes, ``R`` resource cells)::
+
+    off[D, b, R]      off run of length j + 1 (the last: long enough) after day d
+    work[D, k, C, R]  work run that started after day 0, length l + 1, last shift of class c, after day d
+    first[D, C, R]    work run that started on day 0 (so its length is d + 1, exempt from the minimum)
+
+Functions are compiled on first use and cached on disk (``cache=True``); the cache is an optimisation only.
+``nogil``: threads may run them side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+#: ``numba.njit`` is untyped; this keeps the decorated functions' signatures for mypy.
+_njit = cast(Callable[[_F], _F], numba.njit(cache=True, nogil=True))
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+#: Codes of a final state handed to :func:`trace`.
+FINAL_OFF, FINAL_WORK, FINAL_FIRST = 0, 1, 2
+
+
+@_njit
+def forward(
+    cost: Floats,
+    off_ok: Bools,
+    shift_ok: Bools,
+    weekend_start: Ints,
+    weekend_continue: Ints,
+    delta: Ints,
+    valid: Bools,
+    class_of: Ints,
+    group_of: Ints,
+    group_start: Ints,
+    group_classes: Ints,
+    low: Ints,
+    high: Ints,
+    stride: int,
+    a: int,
+    off_all: Floats,
+    work_all: Floats,
+    first_all: Floats,
+) -> None:
+    """Fill ``off_all``, ``work_all`` and ``first_all`` day by day (see the module docstring)."""
+    days, b, cells = off_all.shape
+    k = work_all.shape[1]
+    classes = work_all.shape[2]
+    n = cost.shape[1]
+    groups = group_start.shape[0] - 1
+    inf = np.inf
+    going = np.empty((groups, k, cells))
+    going_first = np.empty((groups, cells))
+    for d in range(days):
+        off = off_all[d]
+        work = work_all[d]
+        first = first_all[d]
+        off[:] = inf
+        work[:] = inf
+        first[:] = inf
+        # cells of the previous day worth reading, and those of this day worth writing
+        if d == 0:
+            source_low, source_high = 0, 1  # the start: nothing used
+        else:
+            source_low, source_high = low[d - 1] * stride, (high[d - 1] + 1) * stride
+        target_low, target_high = low[d] * stride, (high[d] + 1) * stride
+        if source_low >= source_high or target_low >= target_high:
+            continue
+        if off_ok[d]:
+            for r in range(max(source_low, target_low), min(source_high, target_high)):
+                if d == 0:
+                    # before day 0: a satisfied (exempt) off run at r = 0
+                    if r == 0:
+                        off[b - 1, 0] = 0.0
+                    continue
+                prev_off = off_all[d - 1]
+                # a run started on day 0 may always end; one started inside must be long enough
+                ending = inf
+                for c in range(classes):
+                    value = first_all[d - 1, c, r]
+                    if value < ending:
+                        ending = value
+                for length in range(a - 1, k):
+                    for c in range(classes):
+                        value = work_all[d - 1, length, c, r]
+                        if value < ending:
+                            ending = value
+                if b == 1:
+                    off[0, r] = min(prev_off[0, r], ending)
+                else:
+                    off[0, r] = ending
+                    for j in range(1, b - 1):
+                        off[j, r] = prev_off[j - 1, r]
+                    off[b - 1, r] = min(prev_off[b - 2, r], prev_off[b - 1, r])
+        if d >= 1:
+            # the best run of each length before, ending in a class that may precede the group's shifts
+            lengths = min(k - 1, d - 1)
+            for g in range(groups):
+                for length in range(lengths):
+                    for r in range(source_low, source_high):
+                        best = inf
+                        for i in range(group_start[g], group_start[g + 1]):
+                            value = work_all[d - 1, length, group_classes[i], r]
+                            if value < best:
+                                best = value
+                        going[g, length, r] = best
+                if d < k:
+                    for r in range(source_low, source_high):
+                        best = inf
+                        for i in range(group_start[g], group_start[g + 1]):
+                            value = first_all[d - 1, group_classes[i], r]
+                            if value < best:
+                                best = value
+                        going_first[g, r] = best
+        else:
+            lengths = 0
+        for s in range(n):
+            if not shift_ok[d, s]:
+                continue
+            price = cost[d, s]
+            c = class_of[s]
+            w = weekend_start[d]
+            move = delta[s, w]
+            # start a run after a long enough off run (on day 0: the exempt start)
+            for r in range(source_low, source_high):
+                value = (0.0 if r == 0 else inf) if d == 0 else off_all[d - 1, b - 1, r]
+                if value < inf and valid[s, w, r]:
+                    target = r + move
+                    if target_low <= target < target_high:
+                        if d == 0:
+                            if value + price < first[c, target]:
+                                first[c, target] = value + price
+                        elif value + price < work[0, c, target]:
+                            work[0, c, target] = value + price
+            if d == 0:
+                continue
+            w = weekend_continue[d]
+            move = delta[s, w]
+            g = group_of[s]
+            for length in range(lengths):
+                for r in range(source_low, source_high):
+                    value = going[g, length, r]
+                    if value < inf and valid[s, w, r]:
+                        target = r + move
+                        if target_low <= target < target_high and value + price < work[length + 1, c, target]:
+                            work[length + 1, c, target] = value + price
+            if d < k:
+                for r in range(source_low, source_high):
+                    value = going_first[g, r]
+                    if value < inf and valid[s, w, r]:
+                        target = r + move
+                        if target_low <= target < target_high and value + price < first[c, target]:
+                            first[c, target] = value + price
+
+
+@_njit
+def trace(
+    off_all: Floats,
+    work_all: Floats,
+    first_all: Floats,
+    cost: Floats,
+    shift_ok: Bools,
+    weekend_start: Ints,
+    weekend_continue: Ints,
+    delta: Ints,
+    valid: Bools,
+    class_of: Ints,
+    successor_ok: Bools,
+    a: int,
+    final: Ints,
+    tolerance: float,
+    row: Ints,
+) -> bool:
+    """Walk back from the final state ``final`` = (code, j or length, class, r) of the last day to day 0, writing
+    each day's shift (or -1) into ``row``; ``False`` if no predecessor matches (a defect).
+
+    ``successor_ok[c, s]``: a shift ``s`` may follow a shift of class ``c``.
+    """
+    days, b, _ = off_all.shape
+    k = work_all.shape[1]
+    classes = work_all.shape[2]
+    n = cost.shape[1]
+    code, index, c, r = final[0], final[1], final[2], final[3]
+    row[:] = -1
+    d = days - 1
+    while d >= 0:
+        if code == FINAL_OFF:
+            value = off_all[d, index, r]
+        elif code == FINAL_WORK:
+            value = work_all[d, index, c, r]
+        else:
+            value = first_all[d, c, r]
+        best = np.inf
+        found_code, found_index, found_class, found_r, found_s = -1, -1, -1, -1, -1
+        if code == FINAL_OFF:
+            if d == 0:
+                # the exempt start: nothing used, no cost
+                best = abs(value) if r == 0 else np.inf
+            elif index == 0:
+                for c_before in range(classes):
+                    gap = abs(first_all[d - 1, c_before, r] - value)
+                    if gap < best:
+                        best, found_code, found_class = gap, FINAL_FIRST, c_before
+                for length in range(a - 1, k):
+                    for c_before in range(classes):
+                        gap = abs(work_all[d - 1, length, c_before, r] - value)
+                        if gap < best:
+                            best, found_code, found_index, found_class = gap, FINAL_WORK, length, c_before
+                if b == 1:
+                    gap = abs(off_all[d - 1, 0, r] - value)
+                    if gap < best:
+                        best, found_code, found_index = gap, FINAL_OFF, 0
+            else:
+                gap = abs(off_all[d - 1, index - 1, r] - value)
+                if gap < best:
+                    best, found_code, found_index = gap, FINAL_OFF, index - 1
+                if index == b - 1:
+                    gap = abs(off_all[d - 1, index, r] - value)
+                    if gap < best:
+                        best, found_code, found_index = gap, FINAL_OFF, index
+            found_r = r
+        else:
+            starts = d == 0 if code == FINAL_FIRST else index == 0
+            for s in range(n):
+                if class_of[s] != c or not shift_ok[d, s]:
+                    continue
+                rest = value - cost[d, s]
+                w = weekend_start[d] if starts else weekend_continue[d]
+                source = r - delta[s, w]
+                if source < 0 or not valid[s, w, source]:
+                    continue
+                if starts:
+                    if d == 0:
+                        gap = abs(rest) if source == 0 else np.inf
+                    else:
+                        gap = abs(off_all[d - 1, b - 1, source] - rest)
+                    if gap < best:
+                        best, found_s, found_r = gap, s, source
+                        found_code, found_index = FINAL_OFF, b - 1
+                    continue
+                for c_before in range(classes):
+                    if not successor_ok[c_before, s]:
+                        continue
+                    if code == FINAL_FIRST:
+                        gap = abs(first_all[d - 1, c_before, source] - rest)
+                    else:
+                        gap = abs(work_all[d - 1, index - 1, c_before, source] - rest)
+                    if gap < best:
+                        best, found_s, found_r, found_class = gap, s, source, c_before
+                        found_code, found_index = code, index - 1
+            row[d] = found_s
+        if not best <= tolerance * max(1.0, abs(value)):
+            return False
+        code, index, c, r = found_code, found_index, found_class, found_r
+        d -= 1
+    return True
