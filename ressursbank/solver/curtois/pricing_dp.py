@@ -6,20 +6,25 @@ dense dynamic programme over days solves it exactly:
 
 - the *state* is the current run: an off run of length ``1..b`` (``b`` = minimum days off, the last value meaning
   "long enough", which is also how the horizon's first off run starts: it is exempt), or a work run
-  ``(started on day 0?, length 1..max_consecutive, last shift)``; the first flag exempts the run from the minimum
-  length, the last shift decides the forbidden successions; a run touching the last day is exempt, so every
-  state may end the horizon, exactly as the checker and the CP-SAT model apply the minimum-length rules;
+  ``(started on day 0?, length 1..max_consecutive, class of the last shift)``; the first flag exempts the run
+  from the minimum length, the class (shift types with the same forbidden successors) decides the forbidden
+  successions; a run touching the last day is exempt, so every state may end the horizon, exactly as the checker
+  and the CP-SAT model apply the minimum-length rules;
 - the *resources* are dense array axes: minutes worked (in units of the shifts' greatest common divisor, the
-  axis ends at the maximum), weekends worked (when the limit can bind), and the count of a shift type whose cap
-  can bind. Caps are added lazily: the programme first ignores them; when its optimum breaks a cap, that
-  type's counter becomes an axis and the programme runs again (a relaxation whose optimum is lawful is optimal).
+  axis ends at the maximum; per day only the minutes reachable by then and still able to reach the minimum are
+  computed), weekends worked (when the limit can bind), and the count of a shift type whose cap can bind. Caps
+  are added lazily: the programme first ignores them; when its optimum breaks a cap, that type's counter becomes
+  an axis and the programme runs again (a relaxation whose optimum is lawful is optimal).
 
 Branching fixings ("shift ``s`` (or off) on day ``d``: yes/no") narrow the labels allowed per day. When the
-arrays would grow beyond :data:`MAX_CELLS` the programme gives up (``price`` returns ``None``) and the caller
-uses the CP-SAT pricer: never wrong, only slower.
+arrays would grow beyond :data:`MAX_CELLS` a day (or :data:`MAX_TOTAL_CELLS` in all) the programme gives up
+(``price`` returns ``None``) and the caller uses the CP-SAT pricer: never wrong, only slower.
 
-The programme is numpy plus Python and holds the global interpreter lock, so threads cannot run it side by
-side; :class:`DpPool` runs it in worker processes instead (each gets the compiled instance once).
+The forward pass and the trace-back are compiled (numba, :mod:`.pricing_kernel`, cached on disk after the first
+compilation of ~2.5 CPU s); the per-employee structures are built once in :class:`DpPricer`, and the value arrays
+are reused from call to call (one set per thread). Passing ``duals`` as a numpy array saves converting them per
+call. The kernel releases the global interpreter lock, but the Python around it does not;
+:class:`DpPool` runs the programmes in worker processes (each gets the compiled instance once).
 
 API::
 
@@ -89,6 +94,7 @@ class DpPricer:
         self.step = [c.minutes[s] // self.unit for s in range(c.shifts)]
         self.minute_cells = max(0, self.max_minutes) // self.unit + 1
         self.caps = c.caps[e]
+        self.caps_array = np.array(self.caps, dtype=np.int64)
         # Weekend counting: the first day of a weekend counts when worked, the second when worked after an
         # off first day (the weekends of the horizon are (Saturday, Sunday) pairs, possibly cut at the end).
         first = np.zeros(c.days, dtype=np.int64)
@@ -142,7 +148,7 @@ class DpPricer:
         self.high = np.array([min(self.minute_cells - 1, (d + 1) * longest) for d in range(c.days)], dtype=np.int64)
         self.lowest = lowest
         self._moves_for: tuple[int, ...] | None = None
-        self._moves_cache: tuple[Ints, Bools, Array, int] | None = None
+        self._moves_cache: tuple[Ints, Bools, Array, Array, int] | None = None
 
     # -- the programme ------------------------------------------------------------------------------------
     def _resource_shape(self) -> tuple[int, ...]:
@@ -155,9 +161,10 @@ class DpPricer:
     def _states(self) -> int:
         return self.b + (self.k_max + 1) * len(self.successor_ok)
 
-    def _moves(self) -> tuple[Ints, Bools, Array, int]:
-        """Return the flat moves ``delta[s, w]``, where they are allowed ``valid[s, w, r]``, the final penalty
-        per cell (infinite below the minimum of minutes) and the stride of the minutes, for the tracked caps."""
+    def _moves(self) -> tuple[Ints, Bools, Array, Array, int]:
+        """Return the flat moves ``delta[s, w]``, where they are allowed ``valid[s, w, r]`` (and the same as 0 or
+        an infinite penalty), the final penalty per cell (infinite below the minimum of minutes) and the stride
+        of the minutes, for the tracked caps."""
         key = tuple(self.tracked)
         if self._moves_cache is None or self._moves_for != key:
             shape = self._resource_shape()
@@ -176,7 +183,8 @@ class DpPricer:
                     for axis, (offset, size) in enumerate(zip(offsets, shape, strict=True)):
                         valid[s, w] &= coordinates[axis] + offset < size
             final = np.where(coordinates[0] < self.lowest, np.inf, 0.0)
-            self._moves_cache = (delta, valid, final, strides[0])
+            blocked = np.where(valid, 0.0, np.inf)
+            self._moves_cache = (delta, valid, blocked, final, strides[0])
             self._moves_for = key
         return self._moves_cache
 
@@ -212,13 +220,6 @@ class DpPricer:
             _LAYERS.arrays = held
         return held
 
-    def _broken_caps(self, row: Row) -> list[int]:
-        counts = [0] * self.n
-        for s in row:
-            if s != OFF:
-                counts[s] += 1
-        return [s for s in range(self.n) if counts[s] > self.caps[s]]
-
     def price(
         self, duals: Sequence[Sequence[float]], fixings: Sequence[Fixing] = (), columns: int = 1
     ) -> DpPriced | None:
@@ -233,7 +234,7 @@ class DpPricer:
             cells_a_day = self._states() * int(np.prod(self._resource_shape()))
             if cells_a_day > MAX_CELLS or cells_a_day * self.days > MAX_TOTAL_CELLS:
                 return None
-            delta, valid, final_penalty, stride = self._moves()
+            delta, valid, blocked, final_penalty, stride = self._moves()
             off, work, first = self._layers(final_penalty.size)
             pricing_kernel.forward(
                 cost,
@@ -242,7 +243,7 @@ class DpPricer:
                 self.weekend_start,
                 self.weekend_continue,
                 delta,
-                valid,
+                blocked,
                 self.class_of,
                 self.group_of,
                 self.group_start,
@@ -255,70 +256,42 @@ class DpPricer:
                 work,
                 first,
             )
-            finals = [off[-1] + final_penalty, work[-1] + final_penalty, first[-1] + final_penalty]
-            flat = np.concatenate([final.ravel() for final in finals])
-            if columns <= 1:
-                order = np.array([int(np.argmin(flat))])
-            else:
-                order = np.argpartition(flat, min(columns, flat.size) - 1)[:columns]
-                order = order[np.argsort(flat[order], kind="stable")]
-            if not np.isfinite(flat[order[0]]):
+            rows = np.empty((max(1, columns), self.days), dtype=np.int64)
+            values = np.empty(max(1, columns))
+            found = pricing_kernel.best_rows(
+                off,
+                work,
+                first,
+                final_penalty,
+                cost,
+                shift_ok,
+                self.weekend_start,
+                self.weekend_continue,
+                delta,
+                valid,
+                self.class_of,
+                self.successor_ok,
+                self.a,
+                TRACE_TOLERANCE,
+                rows,
+                values,
+            )
+            if found < 0:
+                raise AssertionError("dynamic programme trace-back lost its path")  # pragma: no cover - a defect
+            if found == 0:
                 return DpPriced((), math.inf)
-            rows: list[Row] = []
-            broken: list[int] = []
-            row = np.empty(self.days, dtype=np.int64)
-            for rank, position in enumerate(order):
-                if not np.isfinite(flat[position]):
-                    break
-                final = self._final_state(int(position), finals)
-                if not pricing_kernel.trace(
-                    off,
-                    work,
-                    first,
-                    cost,
-                    shift_ok,
-                    self.weekend_start,
-                    self.weekend_continue,
-                    delta,
-                    valid,
-                    self.class_of,
-                    self.successor_ok,
-                    self.a,
-                    final,
-                    TRACE_TOLERANCE,
-                    row,
-                ):
-                    raise AssertionError("dynamic programme trace-back lost its path")  # pragma: no cover - a defect
-                found = tuple(int(s) for s in row)
-                over = self._broken_caps(found)
-                if over:
-                    if rank == 0:
-                        broken = over
-                        break
-                    continue
-                rows.append(found)
+            # shifts counted per row (OFF = -1 lands in the extra last column)
+            counts = np.zeros((found, self.n + 1), dtype=np.int64)
+            np.add.at(counts, (np.arange(found)[:, None], rows[:found]), 1)
+            over = counts[:, : self.n] > self.caps_array
+            broken = np.flatnonzero(over[0]).tolist()
+            lawful = [tuple(rows[column].tolist()) for column in range(found) if not over[column].any()]
             if broken:
                 self.tracked.extend(s for s in broken if s not in self.tracked)
                 continue
             # Keep as axes only the caps the best row meets exactly (likely needed at the next duals too).
-            best = rows[0]
-            self.tracked = [t for t in self.tracked if sum(s == t for s in best) >= self.caps[t]]
-            minimum = float(flat[order[0]])
-            return DpPriced(tuple(reversed(rows)), minimum)
-
-    @staticmethod
-    def _final_state(position: int, finals: Sequence[Array]) -> Ints:
-        """The kernel's (code, j or length, class, r) of the flat ``position`` among the last day's values."""
-        off, work, _ = finals
-        if position < off.size:
-            j, r = np.unravel_index(position, off.shape)
-            return np.array([pricing_kernel.FINAL_OFF, j, 0, r], dtype=np.int64)
-        position -= off.size
-        if position < work.size:
-            length, c, r = np.unravel_index(position, work.shape)
-            return np.array([pricing_kernel.FINAL_WORK, length, c, r], dtype=np.int64)
-        c, r = np.unravel_index(position - work.size, finals[2].shape)
-        return np.array([pricing_kernel.FINAL_FIRST, 0, c, r], dtype=np.int64)
+            self.tracked = [t for t in self.tracked if counts[0, t] >= self.caps[t]]
+            return DpPriced(tuple(reversed(lawful)), float(values[0]))
 
 
 #: The compiled instance of a pool's worker process and its programmes, built on first use per employee.

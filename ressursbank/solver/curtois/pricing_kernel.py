@@ -43,6 +43,24 @@ FINAL_OFF, FINAL_WORK, FINAL_FIRST = 0, 1, 2
 
 
 @_njit
+def _relax(target: Floats, source: Floats, blocked: Floats, price: float, move: int, low: int, high: int) -> None:
+    """``target[r + move] = min(target[r + move], source[r] + price + blocked[r])`` for ``low <= r < high``
+    (branch-free, so the loop vectorises; ``blocked`` is 0 or infinity)."""
+    for r in range(low, high):
+        value = source[r] + price + blocked[r]
+        if value < target[r + move]:
+            target[r + move] = value
+
+
+@_njit
+def _least(target: Floats, source: Floats, low: int, high: int) -> None:
+    """``target[r] = min(target[r], source[r])`` for ``low <= r < high``."""
+    for r in range(low, high):
+        if source[r] < target[r]:
+            target[r] = source[r]
+
+
+@_njit
 def forward(
     cost: Floats,
     off_ok: Bools,
@@ -50,7 +68,7 @@ def forward(
     weekend_start: Ints,
     weekend_continue: Ints,
     delta: Ints,
-    valid: Bools,
+    blocked: Floats,
     class_of: Ints,
     group_of: Ints,
     group_start: Ints,
@@ -63,7 +81,10 @@ def forward(
     work_all: Floats,
     first_all: Floats,
 ) -> None:
-    """Fill ``off_all``, ``work_all`` and ``first_all`` day by day (see the module docstring)."""
+    """Fill ``off_all``, ``work_all`` and ``first_all`` day by day (see the module docstring).
+
+    ``blocked[s, w, r]`` is 0 where the move of ``s`` from ``r`` is allowed, else infinity.
+    """
     days, b, cells = off_all.shape
     k = work_all.shape[1]
     classes = work_all.shape[2]
@@ -72,6 +93,8 @@ def forward(
     inf = np.inf
     going = np.empty((groups, k, cells))
     going_first = np.empty((groups, cells))
+    start = np.full((b, cells), inf)
+    start[b - 1, 0] = 0.0  # before day 0: a satisfied (exempt) off run, nothing used
     for d in range(days):
         off = off_all[d]
         work = work_all[d]
@@ -81,60 +104,46 @@ def forward(
         first[:] = inf
         # cells of the previous day worth reading, and those of this day worth writing
         if d == 0:
-            source_low, source_high = 0, 1  # the start: nothing used
+            prev_off = start
+            source_low, source_high = 0, 1
         else:
+            prev_off = off_all[d - 1]
             source_low, source_high = low[d - 1] * stride, (high[d - 1] + 1) * stride
         target_low, target_high = low[d] * stride, (high[d] + 1) * stride
         if source_low >= source_high or target_low >= target_high:
             continue
-        if off_ok[d]:
-            for r in range(max(source_low, target_low), min(source_high, target_high)):
-                if d == 0:
-                    # before day 0: a satisfied (exempt) off run at r = 0
-                    if r == 0:
-                        off[b - 1, 0] = 0.0
-                    continue
-                prev_off = off_all[d - 1]
-                # a run started on day 0 may always end; one started inside must be long enough
-                ending = inf
+        both_low, both_high = max(source_low, target_low), min(source_high, target_high)
+        if off_ok[d] and both_low < both_high:
+            # a run started on day 0 may always end; one started inside must be long enough
+            ending = off[0]
+            if b == 1:
+                _least(ending, prev_off[0], both_low, both_high)
+            if d >= 1:
                 for c in range(classes):
-                    value = first_all[d - 1, c, r]
-                    if value < ending:
-                        ending = value
+                    _least(ending, first_all[d - 1, c], both_low, both_high)
                 for length in range(a - 1, k):
                     for c in range(classes):
-                        value = work_all[d - 1, length, c, r]
-                        if value < ending:
-                            ending = value
-                if b == 1:
-                    off[0, r] = min(prev_off[0, r], ending)
-                else:
-                    off[0, r] = ending
-                    for j in range(1, b - 1):
-                        off[j, r] = prev_off[j - 1, r]
-                    off[b - 1, r] = min(prev_off[b - 2, r], prev_off[b - 1, r])
+                        _least(ending, work_all[d - 1, length, c], both_low, both_high)
+            if b > 1:
+                for j in range(1, b - 1):
+                    off[j, both_low:both_high] = prev_off[j - 1, both_low:both_high]
+                longest = off[b - 1]
+                _least(longest, prev_off[b - 2], both_low, both_high)
+                _least(longest, prev_off[b - 1], both_low, both_high)
+        lengths = min(k - 1, d - 1) if d >= 1 else 0
         if d >= 1:
             # the best run of each length before, ending in a class that may precede the group's shifts
-            lengths = min(k - 1, d - 1)
             for g in range(groups):
                 for length in range(lengths):
-                    for r in range(source_low, source_high):
-                        best = inf
-                        for i in range(group_start[g], group_start[g + 1]):
-                            value = work_all[d - 1, length, group_classes[i], r]
-                            if value < best:
-                                best = value
-                        going[g, length, r] = best
+                    best = going[g, length]
+                    best[source_low:source_high] = inf
+                    for i in range(group_start[g], group_start[g + 1]):
+                        _least(best, work_all[d - 1, length, group_classes[i]], source_low, source_high)
                 if d < k:
-                    for r in range(source_low, source_high):
-                        best = inf
-                        for i in range(group_start[g], group_start[g + 1]):
-                            value = first_all[d - 1, group_classes[i], r]
-                            if value < best:
-                                best = value
-                        going_first[g, r] = best
-        else:
-            lengths = 0
+                    best = going_first[g]
+                    best[source_low:source_high] = inf
+                    for i in range(group_start[g], group_start[g + 1]):
+                        _least(best, first_all[d - 1, group_classes[i]], source_low, source_high)
         for s in range(n):
             if not shift_ok[d, s]:
                 continue
@@ -142,36 +151,23 @@ def forward(
             c = class_of[s]
             w = weekend_start[d]
             move = delta[s, w]
+            # the sources r whose target r + move lies in this day's window
+            r_low = max(source_low, target_low - move)
+            r_high = min(source_high, target_high - move)
             # start a run after a long enough off run (on day 0: the exempt start)
-            for r in range(source_low, source_high):
-                value = (0.0 if r == 0 else inf) if d == 0 else off_all[d - 1, b - 1, r]
-                if value < inf and valid[s, w, r]:
-                    target = r + move
-                    if target_low <= target < target_high:
-                        if d == 0:
-                            if value + price < first[c, target]:
-                                first[c, target] = value + price
-                        elif value + price < work[0, c, target]:
-                            work[0, c, target] = value + price
+            into = first[c] if d == 0 else work[0, c]
+            _relax(into, prev_off[b - 1], blocked[s, w], price, move, r_low, r_high)
             if d == 0:
                 continue
             w = weekend_continue[d]
             move = delta[s, w]
+            r_low = max(source_low, target_low - move)
+            r_high = min(source_high, target_high - move)
             g = group_of[s]
             for length in range(lengths):
-                for r in range(source_low, source_high):
-                    value = going[g, length, r]
-                    if value < inf and valid[s, w, r]:
-                        target = r + move
-                        if target_low <= target < target_high and value + price < work[length + 1, c, target]:
-                            work[length + 1, c, target] = value + price
+                _relax(work[length + 1, c], going[g, length], blocked[s, w], price, move, r_low, r_high)
             if d < k:
-                for r in range(source_low, source_high):
-                    value = going_first[g, r]
-                    if value < inf and valid[s, w, r]:
-                        target = r + move
-                        if target_low <= target < target_high and value + price < first[c, target]:
-                            first[c, target] = value + price
+                _relax(first[c], going_first[g], blocked[s, w], price, move, r_low, r_high)
 
 
 @_njit
@@ -275,3 +271,85 @@ def trace(
         code, index, c, r = found_code, found_index, found_class, found_r
         d -= 1
     return True
+
+
+@_njit
+def best_rows(
+    off_all: Floats,
+    work_all: Floats,
+    first_all: Floats,
+    final_penalty: Floats,
+    cost: Floats,
+    shift_ok: Bools,
+    weekend_start: Ints,
+    weekend_continue: Ints,
+    delta: Ints,
+    valid: Bools,
+    class_of: Ints,
+    successor_ok: Bools,
+    a: int,
+    tolerance: float,
+    rows: Ints,
+    values: Floats,
+) -> int:
+    """Write the ``len(values)`` final states of least value (plus ``final_penalty``), best first, into ``values``
+    and their rows into ``rows``; return how many are finite, or -1 if a trace-back fails (a defect)."""
+    days, b, cells = off_all.shape
+    k = work_all.shape[1]
+    classes = work_all.shape[2]
+    columns = values.shape[0]
+    states = np.full((columns, 4), -1, dtype=np.int64)
+    values[:] = np.inf
+    last = days - 1
+    for code in range(3):
+        count = b if code == FINAL_OFF else (k * classes if code == FINAL_WORK else classes)
+        for index in range(count):
+            for r in range(cells):
+                if code == FINAL_OFF:
+                    value = off_all[last, index, r]
+                elif code == FINAL_WORK:
+                    value = work_all[last, index // classes, index % classes, r]
+                else:
+                    value = first_all[last, index, r]
+                value += final_penalty[r]
+                if not value < values[columns - 1]:
+                    continue
+                # insert, keeping ``values`` sorted (ties: the earlier state first)
+                place = columns - 1
+                while place > 0 and value < values[place - 1]:
+                    values[place] = values[place - 1]
+                    states[place] = states[place - 1]
+                    place -= 1
+                values[place] = value
+                states[place, 0] = code
+                if code == FINAL_WORK:
+                    states[place, 1], states[place, 2] = index // classes, index % classes
+                elif code == FINAL_OFF:
+                    states[place, 1], states[place, 2] = index, 0
+                else:
+                    states[place, 1], states[place, 2] = 0, index
+                states[place, 3] = r
+    found = 0
+    for column in range(columns):
+        if not values[column] < np.inf:
+            break
+        if not trace(
+            off_all,
+            work_all,
+            first_all,
+            cost,
+            shift_ok,
+            weekend_start,
+            weekend_continue,
+            delta,
+            valid,
+            class_of,
+            successor_ok,
+            a,
+            states[column],
+            tolerance,
+            rows[column],
+        ):
+            return -1
+        found += 1
+    return found
