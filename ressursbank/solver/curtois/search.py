@@ -51,10 +51,12 @@ class CurtoisParams:
     load 6, back to back: 19 7642 vs 9554 without, 15 6264 vs 6563). Its bound so far is still reported.
     ``lns_sub_time_limit``: seconds per LNS sub-problem.
 
-    ``colgen``: up to ``colgen_max_vars`` shift variables and ``colgen_max_days`` days (instances 4-11), column
-    generation runs:
+    ``colgen``: up to ``colgen_max_vars`` shift variables and ``colgen_max_days`` days (instances 4-11), and up
+    to ``branch_max_vars`` variables and ``branch_max_days`` days (also 14 and 16), column generation runs:
 
-    - up to ``branch_max_vars`` variables (instances 4-10), with ``branch``: branch-and-price (:mod:`.branch`)
+    - up to ``branch_max_vars`` variables and ``branch_max_days`` days (instances 4-10, 14, 16; session 14,
+      60 s, load 4.5: 14 proven optimal at 1278 in 24 s, 16 at 3228 with bound 3224, against 1395 / 1272 and
+      3631 / 3197 on the full model + LNS), with ``branch``: branch-and-price (:mod:`.branch`)
       on all pricing workers (processes for the dynamic programme, ``branch_pricing_processes``: one while our
       LNS runs beside the root, all in the tree), with reduced-cost bans of cells before the tree
       (``branch_reduced_cost_fixing``), with our LNS beside the root only (``branch_lns_during_root``; beside
@@ -94,6 +96,7 @@ class CurtoisParams:
     branch_max_gap: float = 0.02
     branch_root_share: float = 0.6
     branch_max_vars: int = 5_000
+    branch_max_days: int = 56
     branch_pricing_processes: bool = True
     branch_reduced_cost_fixing: bool = True
     colgen_background_share: float = 0.8
@@ -279,8 +282,12 @@ def solve_curtois(
         phases.append("construct")
         report("construct", compiled.objective(best), None)
     lower_bound: int | None = None
-    colgen = params.colgen and full and size <= params.colgen_max_vars and compiled.days <= params.colgen_max_days
-    if colgen and size > params.branch_max_vars and best is not None:
+    tree = params.colgen and params.branch and full and size <= params.branch_max_vars
+    tree = tree and compiled.days <= params.branch_max_days
+    colgen = tree or (
+        params.colgen and full and size <= params.colgen_max_vars and compiled.days <= params.colgen_max_days
+    )
+    if colgen and not tree and size > params.branch_max_vars and best is not None:
         # Too large for a tree in the budget: the root column generation runs in the background for its bound
         # (one pricing thread) while the full model searches for rosters; the bound is reported at the end.
         phases.append("colgen")
@@ -301,7 +308,7 @@ def solve_curtois(
                 if value <= bound + 1e-6:
                     status = "OPTIMAL"
         return _solution(compiled, status, best, bound, start, tuple(phases))
-    if colgen and params.branch and best is not None:
+    if tree and best is not None:
         phases += ["colgen", "branch"]
         best, lower_bound, proven = _branch_and_price(
             compiled, best, params, start=start, deadline=deadline, progress=progress
