@@ -140,15 +140,24 @@ class DpPricer:
         self.shift_allowed = np.zeros((c.days, c.shifts), dtype=np.bool_)
         for d in range(c.days):
             self.shift_allowed[d, list(c.allowed[e][d])] = True
-        # Minutes worth computing per day: reachable by then (``high``), and still able to reach the minimum
-        # by the end (``low``), in units.
+        # Minutes worth computing per day: reachable by then (``high``), and still able to reach the minimum by
+        # the end (``low``), in units. Any k + b days in a row hold at most k worked days.
         longest = max((self.step[s] for s in usable), default=0)
         lowest = -(-max(0, self.min_minutes) // self.unit)
-        self.low = np.array([max(0, lowest - (c.days - 1 - d) * longest) for d in range(c.days)], dtype=np.int64)
-        self.high = np.array([min(self.minute_cells - 1, (d + 1) * longest) for d in range(c.days)], dtype=np.int64)
+
+        def most_worked(span: int) -> int:
+            blocks, rest = divmod(span, self.k_max + self.b)
+            return blocks * self.k_max + min(rest, self.k_max)
+
+        self.low = np.array(
+            [max(0, lowest - most_worked(c.days - 1 - d) * longest) for d in range(c.days)], dtype=np.int64
+        )
+        self.high = np.array(
+            [min(self.minute_cells - 1, most_worked(d + 1) * longest) for d in range(c.days)], dtype=np.int64
+        )
         self.lowest = lowest
         self._moves_for: tuple[int, ...] | None = None
-        self._moves_cache: tuple[Ints, Bools, Array, Array, int] | None = None
+        self._moves_cache: tuple[Ints, Bools, Array, Array, int, Ints, Ints] | None = None
 
     # -- the programme ------------------------------------------------------------------------------------
     def _resource_shape(self) -> tuple[int, ...]:
@@ -161,12 +170,12 @@ class DpPricer:
     def _states(self) -> int:
         return self.b + (self.k_max + 1) * len(self.successor_ok)
 
-    def _moves(self) -> tuple[Ints, Bools, Array, Array, int]:
+    def _moves(self) -> tuple[Ints, Bools, Array, Array, int, Ints, Ints]:
         """Return the flat moves ``delta[s, w]``, where they are allowed ``valid[s, w, r]`` (and the same as 0 or
         an infinite penalty), the final penalty per cell (infinite below the minimum of minutes) and the stride
-        of the minutes, for the tracked caps."""
-        key = tuple(self.tracked)
-        if self._moves_cache is None or self._moves_for != key:
+        of the minutes, and the kinds of shift types that differ only in cost, for the tracked caps."""
+        tracked = tuple(self.tracked)
+        if self._moves_cache is None or self._moves_for != tracked:
             shape = self._resource_shape()
             cells = int(np.prod(shape))
             coordinates = np.indices(shape).reshape(len(shape), cells)  # axis j of every flat cell
@@ -184,8 +193,15 @@ class DpPricer:
                         valid[s, w] &= coordinates[axis] + offset < size
             final = np.where(coordinates[0] < self.lowest, np.inf, 0.0)
             blocked = np.where(valid, 0.0, np.inf)
-            self._moves_cache = (delta, valid, blocked, final, strides[0])
-            self._moves_for = key
+            # shift types that differ only in cost: the same class, predecessors and moves
+            kinds: dict[tuple[int, int, int, int], list[int]] = {}
+            for s in range(self.n):
+                kind = (int(self.class_of[s]), int(self.group_of[s]), int(delta[s, 0]), int(delta[s, 1]))
+                kinds.setdefault(kind, []).append(s)
+            kind_start = np.cumsum([0] + [len(shifts) for shifts in kinds.values()]).astype(np.int64)
+            kind_shifts = np.array([s for shifts in kinds.values() for s in shifts], dtype=np.int64)
+            self._moves_cache = (delta, valid, blocked, final, strides[0], kind_start, kind_shifts)
+            self._moves_for = tracked
         return self._moves_cache
 
     def _labels(self, fixings: Sequence[Fixing]) -> tuple[Bools, Bools] | None:
@@ -234,7 +250,7 @@ class DpPricer:
             cells_a_day = self._states() * int(np.prod(self._resource_shape()))
             if cells_a_day > MAX_CELLS or cells_a_day * self.days > MAX_TOTAL_CELLS:
                 return None
-            delta, valid, blocked, final_penalty, stride = self._moves()
+            delta, valid, blocked, final_penalty, stride, kind_start, kind_shifts = self._moves()
             off, work, first = self._layers(final_penalty.size)
             pricing_kernel.forward(
                 cost,
@@ -248,6 +264,8 @@ class DpPricer:
                 self.group_of,
                 self.group_start,
                 self.group_classes,
+                kind_start,
+                kind_shifts,
                 self.low,
                 self.high,
                 stride,

@@ -73,6 +73,8 @@ def forward(
     group_of: Ints,
     group_start: Ints,
     group_classes: Ints,
+    kind_start: Ints,
+    kind_shifts: Ints,
     low: Ints,
     high: Ints,
     stride: int,
@@ -83,12 +85,14 @@ def forward(
 ) -> None:
     """Fill ``off_all``, ``work_all`` and ``first_all`` day by day (see the module docstring).
 
-    ``blocked[s, w, r]`` is 0 where the move of ``s`` from ``r`` is allowed, else infinity.
+    ``blocked[s, w, r]`` is 0 where the move of ``s`` from ``r`` is allowed, else infinity. Shift types of one
+    *kind* (``kind_shifts[kind_start[i]:kind_start[i + 1]]``: the same class, predecessors and moves) differ
+    only in cost, so each day only the cheapest allowed one of a kind moves.
     """
     days, b, cells = off_all.shape
     k = work_all.shape[1]
     classes = work_all.shape[2]
-    n = cost.shape[1]
+    kinds = kind_start.shape[0] - 1
     groups = group_start.shape[0] - 1
     inf = np.inf
     going = np.empty((groups, k, cells))
@@ -144,10 +148,14 @@ def forward(
                     best[source_low:source_high] = inf
                     for i in range(group_start[g], group_start[g + 1]):
                         _least(best, first_all[d - 1, group_classes[i]], source_low, source_high)
-        for s in range(n):
-            if not shift_ok[d, s]:
+        for kind in range(kinds):
+            price = inf
+            s = kind_shifts[kind_start[kind]]
+            for i in range(kind_start[kind], kind_start[kind + 1]):
+                if shift_ok[d, kind_shifts[i]] and cost[d, kind_shifts[i]] < price:
+                    price = cost[d, kind_shifts[i]]
+            if not price < inf:
                 continue
-            price = cost[d, s]
             c = class_of[s]
             w = weekend_start[d]
             move = delta[s, w]
