@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from ressursbank.solver.curtois.colgen import (
@@ -91,7 +92,15 @@ DIVE_SECONDS = 5.0
 #: incumbent are banned for the whole tree (one exact programme per employee and cell at the root's best point).
 REDUCED_COST_FIXING = True
 
+#: Seconds between progress lines of the tree (debug log).
+REPORT_SECONDS = 5.0
+
 Incumbent = tuple[int, Assignment]
+#: A branch on the number of staff on a shift on a day: (day, shift, least, most).
+CoverBranch = tuple[int, int, int, int]
+#: Branching rules: "cover" branches on the most fractional number of staff on a shift and day while one is
+#: fractional (then on single cells), "cell" on single cells only.
+BRANCH_RULE = "cover"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +130,8 @@ class _Node:
     key: tuple[int, int, int]
     fixings: tuple[tuple[int, int, int, bool], ...] = field(compare=False)  # (employee, day, shift, on)
     bound: float = field(compare=False)
+    #: Aggregated cover branches: (day, shift, least, most) staff on that shift that day.
+    cover: tuple[CoverBranch, ...] = field(default=(), compare=False)
 
 
 def _obeys(row: Row, fixings: Sequence[Fixing]) -> bool:
@@ -138,8 +149,15 @@ class _Tree:
         incumbent: Callable[[], Incumbent | None] | None,
         on_roster: Callable[[int, Assignment], None] | None,
         processes: bool = True,
+        branch_rule: str = BRANCH_RULE,
     ) -> None:
         self.c = compiled
+        self.branch_rule = branch_rule
+        #: The current node's cover branches: (day, shift) -> (least, most) staff; rows of the master LP on the
+        #: slacks (``least <= requirement - under + over <= most``), made on first use and kept (free) after.
+        self.cover_bounds: dict[tuple[int, int], tuple[int, int]] = {}
+        self.cover_rows: dict[tuple[int, int], pywraplp.Constraint] = {}
+        self.rows_lp: pywraplp.Solver | None = None
         self.master = _Master(compiled)
         self.pricers = [Pricer(compiled, e) for e in range(compiled.employees)]
         # The dynamic-programming pricer holds the GIL: threads would only contend (CP-SAT pricing releases it),
@@ -331,9 +349,87 @@ class _Tree:
         logger.info("branch-and-price: %d cells banned by reduced cost below %d", banned, self.best_value)
         return banned
 
+    # -- cover branches --------------------------------------------------------------------------------
+    def cover_term(self, d: int, s: int, dual: float, least: int, most: int) -> float:
+        """The cover part of the Lagrangian for one cell: ``min f(n) + dual * n`` over the staff counts ``n`` in
+        ``[least, most]``, ``f`` the under/over penalty. Convex and piecewise linear in ``n``: the least is at an
+        end or at the requirement. Valid for any dual (no clipping needed)."""
+        requirement = self.c.cover_requirement[d][s]
+        return min(
+            self.c.cover_cost(d, s, n) + dual * n for n in {least, most, min(most, max(least, requirement))}
+        )
+
+    def lagrangian(self, duals: Duals, minima: Sequence[float]) -> float:
+        """The Lagrangian bound at ``duals`` under the node's cover branches (``_lagrangian`` without them)."""
+        value = _lagrangian(self.c, duals, minima)
+        for (d, s), (least, most) in self.cover_bounds.items():
+            value += self.cover_term(d, s, duals[d][s], least, most) - self.c.cover_requirement[d][s] * duals[d][s]
+        return value
+
+    def clip(self, duals: Duals) -> Duals:
+        """Clip the duals of the cells without a cover branch into the slacks' dual box (a branched cell's dual
+        may leave it: its term in :meth:`lagrangian` is exact for any dual)."""
+        clipped = _clip(self.c, duals)
+        for d, s in self.cover_bounds:
+            clipped[d][s] = duals[d][s]
+        return clipped
+
+    def sync_cover_rows(self) -> None:
+        """Give the master LP the node's cover branches (again after the LP was rebuilt)."""
+        lp = self.master.lp
+        if self.rows_lp is not lp:
+            self.cover_rows, self.rows_lp = {}, lp
+        infinity = lp.infinity()
+        for cell in self.cover_bounds:
+            if cell not in self.cover_rows:
+                d, s = cell
+                row = lp.Constraint(-infinity, infinity)
+                row.SetCoefficient(lp.LookupVariable(f"u{d}_{s}"), 1.0)
+                row.SetCoefficient(lp.LookupVariable(f"o{d}_{s}"), -1.0)
+                self.cover_rows[cell] = row
+        for (d, s), row in self.cover_rows.items():
+            least, most = self.cover_bounds.get((d, s), (0, self.c.employees))
+            requirement = self.c.cover_requirement[d][s]
+            # staff = requirement - under + over, so least <= staff <= most bounds under - over
+            row.SetBounds(float(requirement - most), float(requirement - least))
+
+    def cover_branching(self, weights: Sequence[dict[Row, float]]) -> tuple[int, int, float] | None:
+        """Return the (day, shift, staff) whose LP staff count is the most fractional, or ``None``."""
+        staff = [[0.0] * self.c.shifts for _ in range(self.c.days)]
+        for w in weights:
+            for row, value in w.items():
+                if value > INTEGRAL:
+                    for d, s in enumerate(row):
+                        if s != OFF:
+                            staff[d][s] += value
+        best: tuple[float, int, int, float] | None = None
+        for d, counts in enumerate(staff):
+            for s, count in enumerate(counts):
+                score = min(count - math.floor(count), math.ceil(count) - count)
+                if score > 1e-5 and (best is None or score > best[0] + 1e-9):
+                    best = (score, d, s, count)
+        return None if best is None else best[1:]
+
+    def cover_child_bound(self, bound: float, d: int, s: int, least: int, most: int) -> float:
+        """A valid bound of the child that narrows (day, shift) to ``[least, most]`` staff: at the node's best
+        Lagrangian point only that cell's cover term changes."""
+        point = self.dual_point
+        if point is None:
+            return bound
+        duals, _, lagrangian = point
+        old = self.cover_bounds.get((d, s))
+        dual = duals[d][s]
+        before = self.cover_term(d, s, dual, *old) if old is not None else self.c.cover_requirement[d][s] * dual
+        return max(bound, lagrangian - before + self.cover_term(d, s, dual, least, most) - 1e-9 * (1 + abs(bound)))
+
     # -- a node -----------------------------------------------------------------------------------------
-    def restrict(self, node_fixings: Sequence[tuple[int, int, int, bool]]) -> bool:
-        """Apply a node's fixings to the master and the pricers; return ``False`` when trivially infeasible."""
+    def restrict(self, node_fixings: Sequence[tuple[int, int, int, bool]], cover: Sequence[CoverBranch] = ()) -> bool:
+        """Apply a node's fixings and cover branches to the master and the pricers; return ``False`` when
+        trivially infeasible."""
+        self.cover_bounds = _cover_bounds(cover)
+        self.sync_cover_rows()
+        if any(least > most for least, most in self.cover_bounds.values()):
+            return False
         per: list[list[Fixing]] = [[] for _ in range(self.c.employees)]
         for e, d, s, on in node_fixings:
             per[e].append((d, s, on))
@@ -411,8 +507,9 @@ class _Tree:
         self.dual_point = None
         while time.monotonic() < until:
             self.refresh()
+            self.sync_cover_rows()
             lp_value, lp_duals, mu = self.master.solve()
-            lp_duals = _clip(c, lp_duals)
+            lp_duals = self.clip(lp_duals)
             target = math.ceil(lp_value - CEIL_TOLERANCE)
             pruned = prune and self.best_value is not None and not math.isinf(bound)
             if pruned and math.ceil(bound - CEIL_TOLERANCE) >= (self.best_value or 0):
@@ -426,7 +523,7 @@ class _Tree:
             if any(not p.rows and math.isinf(p.bound) for p in priced):
                 return math.inf, True
             minima = [p.bound for p in priced]
-            lagrangian = _lagrangian(c, duals, minima)
+            lagrangian = self.lagrangian(duals, minima)
             if self.dual_point is None or lagrangian > self.dual_point[2]:
                 self.dual_point = (duals, minima, lagrangian)
             if lagrangian > bound:
@@ -505,6 +602,7 @@ def branch_and_price(
     pricing_processes: bool = True,
     reduced_cost_fixing: bool = REDUCED_COST_FIXING,
     root_processes: int | None = None,
+    branch_rule: str = BRANCH_RULE,
 ) -> BranchResult:
     """Run branch-and-price until the tree is exhausted, ``stop()`` is true, or ``deadline`` passes.
 
@@ -540,11 +638,22 @@ def branch_and_price(
         Price in worker processes when ``workers > 1`` (else threads, which only help the CP-SAT pricer).
     root_processes
         Pricing processes in use until ``on_root`` is called (a search beside the root keeps a core).
+    branch_rule
+        ``"cover"``: branch on the most fractional number of staff on a shift and day (a master row on its
+        slacks; its dual reaches pricing through the cell's cover dual), on single cells once every staff count
+        is integral; ``"cell"``: on single cells only.
     reduced_cost_fixing
         Ban, before the tree, the cells no roster better than the incumbent can use (:meth:`_Tree.price_cells`).
     """
     start = time.monotonic()
-    tree = _Tree(compiled, workers=workers, incumbent=incumbent, on_roster=on_roster, processes=pricing_processes)
+    tree = _Tree(
+        compiled,
+        workers=workers,
+        incumbent=incumbent,
+        on_roster=on_roster,
+        processes=pricing_processes,
+        branch_rule=branch_rule,
+    )
     tree.processes = root_processes
     c = compiled
     try:
@@ -569,6 +678,11 @@ def branch_and_price(
             return _result(tree, tree.best_value, tree.best_value, True, 1, True, start, root_seconds)
         root_lower = math.ceil(root_bound - CEIL_TOLERANCE)
         logger.info("branch-and-price: root bound %.3f (converged %s)", root_bound, root_converged)
+        if not all(tree.master.weights):
+            # out of time before the root's first LP (e.g. a loaded machine): only its first Lagrangian bound
+            if on_root is not None:
+                on_root()
+            return _result(tree, root_lower, root_lower, False, 1, False, start, root_seconds)
         rounded, weights = tree.lp_rosters()
         tree.offer(rounded)
         # RINS around the LP rounding (only the LP's fractional cells are free), then around the incumbent.
@@ -621,6 +735,7 @@ def branch_and_price(
         current = None
         last_ip = time.monotonic()
         ip_every = IP_EVERY_SECONDS
+        next_report = time.monotonic() + REPORT_SECONDS
         while heap:
             tree.refresh()
             tree.apply_bans()  # a better incumbent bans more
@@ -641,11 +756,20 @@ def branch_and_price(
             node = heap[0]
             if tree.best_value is not None and node.key[0] >= tree.best_value:
                 break  # best-bound order: every open node is pruned
+            if time.monotonic() >= next_report:
+                next_report = time.monotonic() + REPORT_SECONDS
+                logger.debug(
+                    "branch-and-price: %d nodes, %d open, least open bound %.3f, roster %s",
+                    nodes,
+                    len(heap),
+                    node.bound,
+                    tree.best_value,
+                )
             if time.monotonic() >= deadline or (stop is not None and stop()):
                 break
             heapq.heappop(heap)
             current = node
-            if not tree.restrict(node.fixings):
+            if not tree.restrict(node.fixings, node.cover):
                 current = None
                 continue
             try:
@@ -667,7 +791,7 @@ def branch_and_price(
             tree.offer(rounded)
             if time.monotonic() - tree.last_rins >= tree.rins_every:
                 tree.rins(weights, deadline)
-            if tree.branching(weights) is None or (tree.best_value is not None and node.key[0] >= tree.best_value):
+            if not _branches(tree, weights) or (tree.best_value is not None and node.key[0] >= tree.best_value):
                 current = None  # integral LP (its roster is offered) or pruned
                 continue
             _push_children(tree, heap, node, weights, counter)
@@ -732,14 +856,52 @@ def _rins(
     return m.extract(solver)
 
 
+def _cover_bounds(cover: Sequence[CoverBranch]) -> dict[tuple[int, int], tuple[int, int]]:
+    """The staff range per (day, shift) that a node's cover branches leave (their intersection)."""
+    bounds: dict[tuple[int, int], tuple[int, int]] = {}
+    for d, s, least, most in cover:
+        old_least, old_most = bounds.get((d, s), (least, most))
+        bounds[d, s] = (max(least, old_least), min(most, old_most))
+    return bounds
+
+
+def _branches(tree: _Tree, weights: Sequence[dict[Row, float]]) -> bool:
+    """Whether the node's LP solution is fractional (so it has a branch)."""
+    if tree.branch_rule == "cover" and tree.cover_branching(weights) is not None:
+        return True
+    return tree.branching(weights) is not None
+
+
 def _push_children(
     tree: _Tree, heap: list[_Node], node: _Node, weights: Sequence[dict[Row, float]], counter: itertools.count[int]
 ) -> None:
-    """Branch on the most fractional cell; push each child unless its own Lagrangian bound prunes it."""
+    """Branch on the most fractional staff count (rule "cover") or cell; push each child unless its own Lagrangian
+    bound prunes it."""
+    depth = -node.key[1] + 1
+    staffing = tree.cover_branching(weights) if tree.branch_rule == "cover" else None
+    if staffing is not None:
+        d, s, count = staffing
+        floor = math.floor(count)
+        low = (d, s, 0, floor)
+        high = (d, s, floor + 1, tree.c.employees)
+        # the child the LP leans to first (same bound, pushed with the deeper-first tie-break)
+        for branch in (high, low) if count - floor >= 0.5 else (low, high):
+            _, _, least, most = branch
+            old_least, old_most = tree.cover_bounds.get((d, s), (0, tree.c.employees))
+            least, most = max(least, old_least), min(most, old_most)
+            if least > most:
+                continue
+            bound = tree.cover_child_bound(node.bound, d, s, least, most)
+            key = math.ceil(bound - CEIL_TOLERANCE)
+            if tree.best_value is not None and key >= tree.best_value:
+                continue
+            heapq.heappush(
+                heap, _Node((max(node.key[0], key), -depth, next(counter)), node.fixings, bound, (*node.cover, branch))
+            )
+        return
     choice = tree.branching(weights)
     assert choice is not None
     e, d, s, value = choice
-    depth = -node.key[1] + 1
     # The child the LP leans to is explored first (same bound, pushed with the deeper-first tie-break).
     first_on = value >= 0.5
     for on in (first_on, not first_on):
@@ -750,7 +912,7 @@ def _push_children(
         key = math.ceil(bound - CEIL_TOLERANCE)
         if tree.best_value is not None and key >= tree.best_value:
             continue  # pruned by its Lagrangian bound before any LP
-        heapq.heappush(heap, _Node((max(node.key[0], key), -depth, next(counter)), fixings, bound))
+        heapq.heappush(heap, _Node((max(node.key[0], key), -depth, next(counter)), fixings, bound, node.cover))
 
 
 def _result(
