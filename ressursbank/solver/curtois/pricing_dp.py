@@ -48,22 +48,23 @@ import numpy.typing as npt
 from ressursbank.solver.curtois import pricing_kernel
 from ressursbank.solver.curtois.compile import OFF, Compiled
 
-#: The programme gives up above this many cells (states x resources) per day,
-MAX_CELLS = 400_000
-#: or above this many over all days (8 bytes each: the values of every day are kept for the trace-back).
-MAX_TOTAL_CELLS = 40_000_000
-#: Values within this of each other are equal when the best path is traced back.
-TRACE_TOLERANCE = 1e-7
+#: The programme gives up above this many cells (states x resources) a day (its time grows with them),
+MAX_CELLS = 1_500_000
+#: or above this many over all days (2 bytes each: a pointer per cell and day is kept for the trace-back).
+MAX_TOTAL_CELLS = 100_000_000
+#: The pointers are 16-bit.
+MAX_POINTER = 65_535
 
 Array = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
+Pointers = npt.NDArray[np.uint16]
 Row = tuple[int, ...]
 #: A branching decision on the employee's roster: (day, shift or ``OFF``, whether the roster has it).
 Fixing = tuple[int, int, bool]
 
-#: Per thread, the value arrays of the last programme run (reused while the shape stays the same).
-_LAYERS = threading.local()
+#: Per thread, the arrays of the last programme run (reused while the shapes stay the same).
+_BUFFERS = threading.local()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +158,7 @@ class DpPricer:
         )
         self.lowest = lowest
         self._moves_for: tuple[int, ...] | None = None
-        self._moves_cache: tuple[Ints, Bools, Array, Array, int, Ints, Ints] | None = None
+        self._moves_cache: tuple[Ints, Array, Array, int, Ints, Ints] | None = None
 
     # -- the programme ------------------------------------------------------------------------------------
     def _resource_shape(self) -> tuple[int, ...]:
@@ -170,9 +171,9 @@ class DpPricer:
     def _states(self) -> int:
         return self.b + (self.k_max + 1) * len(self.successor_ok)
 
-    def _moves(self) -> tuple[Ints, Bools, Array, Array, int, Ints, Ints]:
-        """Return the flat moves ``delta[s, w]``, where they are allowed ``valid[s, w, r]`` (and the same as 0 or
-        an infinite penalty), the final penalty per cell (infinite below the minimum of minutes) and the stride
+    def _moves(self) -> tuple[Ints, Array, Array, int, Ints, Ints]:
+        """Return the flat moves ``delta[s, w]``, their penalty ``blocked[s, w, r]`` (0 where allowed, else
+        infinite), the final penalty per cell (infinite below the minimum of minutes) and the stride
         of the minutes, and the kinds of shift types that differ only in cost, for the tracked caps."""
         tracked = tuple(self.tracked)
         if self._moves_cache is None or self._moves_for != tracked:
@@ -200,7 +201,7 @@ class DpPricer:
                 kinds.setdefault(kind, []).append(s)
             kind_start = np.cumsum([0] + [len(shifts) for shifts in kinds.values()]).astype(np.int64)
             kind_shifts = np.array([s for shifts in kinds.values() for s in shifts], dtype=np.int64)
-            self._moves_cache = (delta, valid, blocked, final, strides[0], kind_start, kind_shifts)
+            self._moves_cache = (delta, blocked, final, strides[0], kind_start, kind_shifts)
             self._moves_for = tracked
         return self._moves_cache
 
@@ -226,14 +227,25 @@ class DpPricer:
             return None
         return off_ok, shifts
 
-    def _layers(self, cells: int) -> tuple[Array, Array, Array]:
-        """Arrays for the programme's values, shared by every pricer of this thread (one call at a time)."""
+    def _buffers(self, cells: int) -> tuple[Array, Array, Array, Pointers, Pointers, Pointers]:
+        """The last day's values and every day's pointers, shared by every pricer of this thread (one call at a
+        time; reused while the shapes stay the same)."""
         classes = len(self.successor_ok)
-        shapes = ((self.days, self.b, cells), (self.days, self.k_max, classes, cells), (self.days, classes, cells))
-        held: tuple[Array, Array, Array] | None = getattr(_LAYERS, "arrays", None)
-        if held is None or tuple(array.shape for array in held) != shapes:
-            held = (np.empty(shapes[0]), np.empty(shapes[1]), np.empty(shapes[2]))
-            _LAYERS.arrays = held
+        shapes = ((self.b, cells), (self.k_max, classes, cells), (classes, cells))
+        held: tuple[Array, Array, Array, Pointers, Pointers, Pointers] | None = getattr(_BUFFERS, "arrays", None)
+        if held is None or tuple(array.shape for array in held) != (
+            *shapes,
+            *((self.days, *shape) for shape in shapes),
+        ):
+            held = (
+                np.empty(shapes[0]),
+                np.empty(shapes[1]),
+                np.empty(shapes[2]),
+                np.empty((self.days, *shapes[0]), dtype=np.uint16),
+                np.empty((self.days, *shapes[1]), dtype=np.uint16),
+                np.empty((self.days, *shapes[2]), dtype=np.uint16),
+            )
+            _BUFFERS.arrays = held
         return held
 
     def price(
@@ -248,10 +260,12 @@ class DpPricer:
         cost = self.request - np.asarray(duals, dtype=np.float64)
         while True:
             cells_a_day = self._states() * int(np.prod(self._resource_shape()))
-            if cells_a_day > MAX_CELLS or cells_a_day * self.days > MAX_TOTAL_CELLS:
+            classes = len(self.successor_ok)
+            pointers = max(self.n * classes, classes + self.k_max * classes)
+            if cells_a_day > MAX_CELLS or cells_a_day * self.days > MAX_TOTAL_CELLS or pointers > MAX_POINTER:
                 return None
-            delta, valid, blocked, final_penalty, stride, kind_start, kind_shifts = self._moves()
-            off, work, first = self._layers(final_penalty.size)
+            delta, blocked, final_penalty, stride, kind_start, kind_shifts = self._moves()
+            buffers = self._buffers(final_penalty.size)
             pricing_kernel.forward(
                 cost,
                 off_ok,
@@ -270,32 +284,13 @@ class DpPricer:
                 self.high,
                 stride,
                 self.a,
-                off,
-                work,
-                first,
+                *buffers,
             )
             rows = np.empty((max(1, columns), self.days), dtype=np.int64)
             values = np.empty(max(1, columns))
             found = pricing_kernel.best_rows(
-                off,
-                work,
-                first,
-                final_penalty,
-                cost,
-                shift_ok,
-                self.weekend_start,
-                self.weekend_continue,
-                delta,
-                valid,
-                self.class_of,
-                self.successor_ok,
-                self.a,
-                TRACE_TOLERANCE,
-                rows,
-                values,
+                *buffers, final_penalty, self.weekend_start, self.weekend_continue, delta, rows, values
             )
-            if found < 0:
-                raise AssertionError("dynamic programme trace-back lost its path")  # pragma: no cover - a defect
             if found == 0:
                 return DpPriced((), math.inf)
             # shifts counted per row (OFF = -1 lands in the extra last column)

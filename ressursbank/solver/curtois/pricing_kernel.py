@@ -1,21 +1,32 @@
 """Compiled (numba) forward pass and trace-back of the pricing dynamic programme of :mod:`.pricing_dp`.
 
-The programme is the one described there, with three savings that keep it exact:
+The programme is the one described there, with savings that keep it exact:
 
 - the resource axes (minutes, weekends, tracked caps) are flattened into one index ``r`` (minutes the slowest
   axis) so one loop nest serves every shape. A move by shift ``s`` adds ``delta[s, w]`` to ``r`` (``w`` = 1 when
-  the day counts as a new working weekend) and is allowed from ``r`` only where ``valid[s, w, r]`` (no axis runs
-  past its end: over the minutes' maximum, the weekends' limit or a cap);
+  the day counts as a new working weekend) and is allowed from ``r`` only where ``blocked[s, w, r]`` is 0 (no
+  axis runs past its end: over the minutes' maximum, the weekends' limit or a cap; else it is infinite);
 - a work run remembers the *class* of its last shift (shift types with the same forbidden successors), not the
-  shift: that is all the successions need. The trace-back finds the shift again from the values;
+  shift: that is all the successions need. Shift types of one *kind* (same class, predecessors and moves) differ
+  only in cost, so each day only the cheapest allowed one of a kind moves;
 - per day only the minutes that can be reached and still reach the minimum by the end are computed (``low``,
-  ``high`` bound the minutes, inclusive); every other cell stays infinite.
+  ``high`` bound the minutes, inclusive); every other cell stays infinite;
+- values are kept for two days only; what the trace-back needs is one 16-bit *pointer* per cell and day (the
+  predecessor's state and the shift worked), a quarter of the values' memory, and the trace-back is exact.
 
 Layouts (``D`` days, ``b`` off states, ``k`` run lengths, ``C`` classes, ``R`` resource cells)::
 
-    off[D, b, R]      off run of length j + 1 (the last: long enough) after day d
-    work[D, k, C, R]  work run that started after day 0, length l + 1, last shift of class c, after day d
-    first[D, C, R]    work run that started on day 0 (so its length is d + 1, exempt from the minimum)
+    off[b, R]      off run of length j + 1 (the last: long enough)
+    work[k, C, R]  work run that started after day 0, length l + 1, last shift of class c
+    first[C, R]    work run that started on day 0 (so its length is d + 1, exempt from the minimum)
+
+with pointers ``off_from[D, b, R]``, ``work_from[D, k, C, R]``, ``first_from[D, C, R]``:
+
+- an off run of length 1 ends a work run: ``c`` (a run started on day 0, of class ``c``), ``C + l * C + c`` (a
+  run of length ``l + 1`` and class ``c``) or ``C + k * C`` (an off run of length 1 before, when ``b`` = 1);
+  a longer off run comes from the off run of index ``j`` given;
+- a work or first run of length 1 holds the shift ``s``; a longer one ``s * C + c`` (shift ``s`` after a run
+  whose last shift is of class ``c``).
 
 Functions are compiled on first use and cached on disk (``cache=True``); the cache is an optimisation only.
 ``nogil``: threads may run them side by side.
@@ -37,27 +48,62 @@ _njit = cast(Callable[[_F], _F], numba.njit(cache=True, nogil=True))
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
+Pointers = npt.NDArray[np.uint16]
 
 #: Codes of a final state handed to :func:`trace`.
 FINAL_OFF, FINAL_WORK, FINAL_FIRST = 0, 1, 2
 
 
 @_njit
-def _relax(target: Floats, source: Floats, blocked: Floats, price: float, move: int, low: int, high: int) -> None:
-    """``target[r + move] = min(target[r + move], source[r] + price + blocked[r])`` for ``low <= r < high``
-    (branch-free, so the loop vectorises; ``blocked`` is 0 or infinity)."""
+def _relax(
+    target: Floats,
+    pointers: Pointers,
+    source: Floats,
+    blocked: Floats,
+    price: float,
+    move: int,
+    low: int,
+    high: int,
+    pointer: int,
+) -> None:
+    """``target[r + move] = min(target[r + move], source[r] + price + blocked[r])`` for ``low <= r < high``,
+    with ``pointer`` where the minimum changes."""
     for r in range(low, high):
         value = source[r] + price + blocked[r]
         if value < target[r + move]:
             target[r + move] = value
+            pointers[r + move] = pointer
 
 
 @_njit
-def _least(target: Floats, source: Floats, low: int, high: int) -> None:
-    """``target[r] = min(target[r], source[r])`` for ``low <= r < high``."""
+def _relax_from(
+    target: Floats,
+    pointers: Pointers,
+    source: Floats,
+    source_classes: Pointers,
+    blocked: Floats,
+    price: float,
+    move: int,
+    low: int,
+    high: int,
+    shift: int,
+    classes: int,
+) -> None:
+    """As :func:`_relax`, the pointer ``shift * classes + c`` with ``c`` the class the source value came from."""
+    for r in range(low, high):
+        value = source[r] + price + blocked[r]
+        if value < target[r + move]:
+            target[r + move] = value
+            pointers[r + move] = shift * classes + source_classes[r]
+
+
+@_njit
+def _least(target: Floats, pointers: Pointers, source: Floats, low: int, high: int, pointer: int) -> None:
+    """``target[r] = min(target[r], source[r])`` for ``low <= r < high``, with ``pointer`` where it changes."""
     for r in range(low, high):
         if source[r] < target[r]:
             target[r] = source[r]
+            pointers[r] = pointer
 
 
 @_njit
@@ -79,39 +125,49 @@ def forward(
     high: Ints,
     stride: int,
     a: int,
-    off_all: Floats,
-    work_all: Floats,
-    first_all: Floats,
+    last_off: Floats,
+    last_work: Floats,
+    last_first: Floats,
+    off_from: Pointers,
+    work_from: Pointers,
+    first_from: Pointers,
 ) -> None:
-    """Fill ``off_all``, ``work_all`` and ``first_all`` day by day (see the module docstring).
-
-    ``blocked[s, w, r]`` is 0 where the move of ``s`` from ``r`` is allowed, else infinity. Shift types of one
-    *kind* (``kind_shifts[kind_start[i]:kind_start[i + 1]]``: the same class, predecessors and moves) differ
-    only in cost, so each day only the cheapest allowed one of a kind moves.
-    """
-    days, b, cells = off_all.shape
-    k = work_all.shape[1]
-    classes = work_all.shape[2]
+    """Run the programme over all days: ``last_off``, ``last_work`` and ``last_first`` get the values after the
+    last day, the pointer arrays every day's (see the module docstring)."""
+    days, b, cells = off_from.shape
+    k = work_from.shape[1]
+    classes = work_from.shape[2]
     kinds = kind_start.shape[0] - 1
     groups = group_start.shape[0] - 1
     inf = np.inf
     going = np.empty((groups, k, cells))
+    going_class = np.zeros((groups, k, cells), dtype=np.uint16)
     going_first = np.empty((groups, cells))
-    start = np.full((b, cells), inf)
-    start[b - 1, 0] = 0.0  # before day 0: a satisfied (exempt) off run, nothing used
+    going_first_class = np.zeros((groups, cells), dtype=np.uint16)
+    # the values of the day before and of this day (swapped each day; copied out at the end)
+    prev_off = np.full((b, cells), inf)
+    prev_off[b - 1, 0] = 0.0  # before day 0: a satisfied (exempt) off run, nothing used
+    prev_work = np.full((k, classes, cells), inf)
+    prev_first = np.full((classes, cells), inf)
+    this_off = np.empty((b, cells))
+    this_work = np.empty((k, classes, cells))
+    this_first = np.empty((classes, cells))
+    ended = classes + k * classes  # pointer: an off run of length 1 before (b = 1)
     for d in range(days):
-        off = off_all[d]
-        work = work_all[d]
-        first = first_all[d]
+        if d > 0:
+            prev_off, this_off = this_off, prev_off
+            prev_work, this_work = this_work, prev_work
+            prev_first, this_first = this_first, prev_first
+        off = this_off
+        work = this_work
+        first = this_first
         off[:] = inf
         work[:] = inf
         first[:] = inf
         # cells of the previous day worth reading, and those of this day worth writing
         if d == 0:
-            prev_off = start
             source_low, source_high = 0, 1
         else:
-            prev_off = off_all[d - 1]
             source_low, source_high = low[d - 1] * stride, (high[d - 1] + 1) * stride
         target_low, target_high = low[d] * stride, (high[d] + 1) * stride
         if source_low >= source_high or target_low >= target_high:
@@ -120,20 +176,28 @@ def forward(
         if off_ok[d] and both_low < both_high:
             # a run started on day 0 may always end; one started inside must be long enough
             ending = off[0]
+            ending_from = off_from[d, 0]
             if b == 1:
-                _least(ending, prev_off[0], both_low, both_high)
+                _least(ending, ending_from, prev_off[0], both_low, both_high, ended)
             if d >= 1:
                 for c in range(classes):
-                    _least(ending, first_all[d - 1, c], both_low, both_high)
+                    _least(ending, ending_from, prev_first[c], both_low, both_high, c)
                 for length in range(a - 1, k):
                     for c in range(classes):
-                        _least(ending, work_all[d - 1, length, c], both_low, both_high)
+                        _least(
+                            ending,
+                            ending_from,
+                            prev_work[length, c],
+                            both_low,
+                            both_high,
+                            classes + length * classes + c,
+                        )
             if b > 1:
                 for j in range(1, b - 1):
                     off[j, both_low:both_high] = prev_off[j - 1, both_low:both_high]
-                longest = off[b - 1]
-                _least(longest, prev_off[b - 2], both_low, both_high)
-                _least(longest, prev_off[b - 1], both_low, both_high)
+                    off_from[d, j, both_low:both_high] = j - 1
+                _least(off[b - 1], off_from[d, b - 1], prev_off[b - 2], both_low, both_high, b - 2)
+                _least(off[b - 1], off_from[d, b - 1], prev_off[b - 1], both_low, both_high, b - 1)
         lengths = min(k - 1, d - 1) if d >= 1 else 0
         if d >= 1:
             # the best run of each length before, ending in a class that may precede the group's shifts
@@ -142,19 +206,22 @@ def forward(
                     best = going[g, length]
                     best[source_low:source_high] = inf
                     for i in range(group_start[g], group_start[g + 1]):
-                        _least(best, work_all[d - 1, length, group_classes[i]], source_low, source_high)
+                        c = group_classes[i]
+                        _least(best, going_class[g, length], prev_work[length, c], source_low, source_high, c)
                 if d < k:
                     best = going_first[g]
                     best[source_low:source_high] = inf
                     for i in range(group_start[g], group_start[g + 1]):
-                        _least(best, first_all[d - 1, group_classes[i]], source_low, source_high)
+                        c = group_classes[i]
+                        _least(best, going_first_class[g], prev_first[c], source_low, source_high, c)
         for kind in range(kinds):
             price = inf
-            s = kind_shifts[kind_start[kind]]
+            s = -1
             for i in range(kind_start[kind], kind_start[kind + 1]):
                 if shift_ok[d, kind_shifts[i]] and cost[d, kind_shifts[i]] < price:
                     price = cost[d, kind_shifts[i]]
-            if not price < inf:
+                    s = kind_shifts[i]
+            if s < 0:
                 continue
             c = class_of[s]
             w = weekend_start[d]
@@ -163,162 +230,135 @@ def forward(
             r_low = max(source_low, target_low - move)
             r_high = min(source_high, target_high - move)
             # start a run after a long enough off run (on day 0: the exempt start)
-            into = first[c] if d == 0 else work[0, c]
-            _relax(into, prev_off[b - 1], blocked[s, w], price, move, r_low, r_high)
             if d == 0:
+                _relax(first[c], first_from[0, c], prev_off[b - 1], blocked[s, w], price, move, r_low, r_high, s)
                 continue
+            _relax(work[0, c], work_from[d, 0, c], prev_off[b - 1], blocked[s, w], price, move, r_low, r_high, s)
             w = weekend_continue[d]
             move = delta[s, w]
             r_low = max(source_low, target_low - move)
             r_high = min(source_high, target_high - move)
             g = group_of[s]
             for length in range(lengths):
-                _relax(work[length + 1, c], going[g, length], blocked[s, w], price, move, r_low, r_high)
+                _relax_from(
+                    work[length + 1, c],
+                    work_from[d, length + 1, c],
+                    going[g, length],
+                    going_class[g, length],
+                    blocked[s, w],
+                    price,
+                    move,
+                    r_low,
+                    r_high,
+                    s,
+                    classes,
+                )
             if d < k:
-                _relax(first[c], going_first[g], blocked[s, w], price, move, r_low, r_high)
+                _relax_from(
+                    first[c],
+                    first_from[d, c],
+                    going_first[g],
+                    going_first_class[g],
+                    blocked[s, w],
+                    price,
+                    move,
+                    r_low,
+                    r_high,
+                    s,
+                    classes,
+                )
+    last_off[:] = this_off
+    last_work[:] = this_work
+    last_first[:] = this_first
 
 
 @_njit
 def trace(
-    off_all: Floats,
-    work_all: Floats,
-    first_all: Floats,
-    cost: Floats,
-    shift_ok: Bools,
+    off_from: Pointers,
+    work_from: Pointers,
+    first_from: Pointers,
     weekend_start: Ints,
     weekend_continue: Ints,
     delta: Ints,
-    valid: Bools,
-    class_of: Ints,
-    successor_ok: Bools,
-    a: int,
     final: Ints,
-    tolerance: float,
     row: Ints,
-) -> bool:
-    """Walk back from the final state ``final`` = (code, j or length, class, r) of the last day to day 0, writing
-    each day's shift (or -1) into ``row``; ``False`` if no predecessor matches (a defect).
-
-    ``successor_ok[c, s]``: a shift ``s`` may follow a shift of class ``c``.
-    """
-    days, b, _ = off_all.shape
-    k = work_all.shape[1]
-    classes = work_all.shape[2]
-    n = cost.shape[1]
+) -> None:
+    """Follow the pointers back from the final state ``final`` = (code, j or length, class, r) of the last day
+    to day 0, writing each day's shift (or -1) into ``row``."""
+    days = off_from.shape[0]
+    k = work_from.shape[1]
+    classes = work_from.shape[2]
     code, index, c, r = final[0], final[1], final[2], final[3]
     row[:] = -1
-    d = days - 1
-    while d >= 0:
+    for d in range(days - 1, -1, -1):
         if code == FINAL_OFF:
-            value = off_all[d, index, r]
-        elif code == FINAL_WORK:
-            value = work_all[d, index, c, r]
-        else:
-            value = first_all[d, c, r]
-        best = np.inf
-        found_code, found_index, found_class, found_r, found_s = -1, -1, -1, -1, -1
-        if code == FINAL_OFF:
+            pointer = int(off_from[d, index, r])
             if d == 0:
-                # the exempt start: nothing used, no cost
-                best = abs(value) if r == 0 else np.inf
-            elif index == 0:
-                for c_before in range(classes):
-                    gap = abs(first_all[d - 1, c_before, r] - value)
-                    if gap < best:
-                        best, found_code, found_class = gap, FINAL_FIRST, c_before
-                for length in range(a - 1, k):
-                    for c_before in range(classes):
-                        gap = abs(work_all[d - 1, length, c_before, r] - value)
-                        if gap < best:
-                            best, found_code, found_index, found_class = gap, FINAL_WORK, length, c_before
-                if b == 1:
-                    gap = abs(off_all[d - 1, 0, r] - value)
-                    if gap < best:
-                        best, found_code, found_index = gap, FINAL_OFF, 0
+                break
+            if index > 0:
+                index = pointer
+            elif pointer == classes + k * classes:
+                index = 0
+            elif pointer < classes:
+                code, c = FINAL_FIRST, pointer
             else:
-                gap = abs(off_all[d - 1, index - 1, r] - value)
-                if gap < best:
-                    best, found_code, found_index = gap, FINAL_OFF, index - 1
-                if index == b - 1:
-                    gap = abs(off_all[d - 1, index, r] - value)
-                    if gap < best:
-                        best, found_code, found_index = gap, FINAL_OFF, index
-            found_r = r
+                code = FINAL_WORK
+                index, c = (pointer - classes) // classes, (pointer - classes) % classes
+        elif code == FINAL_WORK:
+            pointer = int(work_from[d, index, c, r])
+            if index == 0:
+                row[d] = pointer
+                r -= delta[pointer, weekend_start[d]]
+                code, index = FINAL_OFF, off_from.shape[1] - 1
+            else:
+                s = pointer // classes
+                row[d] = s
+                r -= delta[s, weekend_continue[d]]
+                index, c = index - 1, pointer % classes
         else:
-            starts = d == 0 if code == FINAL_FIRST else index == 0
-            for s in range(n):
-                if class_of[s] != c or not shift_ok[d, s]:
-                    continue
-                rest = value - cost[d, s]
-                w = weekend_start[d] if starts else weekend_continue[d]
-                source = r - delta[s, w]
-                if source < 0 or not valid[s, w, source]:
-                    continue
-                if starts:
-                    if d == 0:
-                        gap = abs(rest) if source == 0 else np.inf
-                    else:
-                        gap = abs(off_all[d - 1, b - 1, source] - rest)
-                    if gap < best:
-                        best, found_s, found_r = gap, s, source
-                        found_code, found_index = FINAL_OFF, b - 1
-                    continue
-                for c_before in range(classes):
-                    if not successor_ok[c_before, s]:
-                        continue
-                    if code == FINAL_FIRST:
-                        gap = abs(first_all[d - 1, c_before, source] - rest)
-                    else:
-                        gap = abs(work_all[d - 1, index - 1, c_before, source] - rest)
-                    if gap < best:
-                        best, found_s, found_r, found_class = gap, s, source, c_before
-                        found_code, found_index = code, index - 1
-            row[d] = found_s
-        if not best <= tolerance * max(1.0, abs(value)):
-            return False
-        code, index, c, r = found_code, found_index, found_class, found_r
-        d -= 1
-    return True
+            pointer = int(first_from[d, c, r])
+            if d == 0:
+                row[0] = pointer
+                break
+            s = pointer // classes
+            row[d] = s
+            r -= delta[s, weekend_continue[d]]
+            c = pointer % classes
 
 
 @_njit
 def best_rows(
-    off_all: Floats,
-    work_all: Floats,
-    first_all: Floats,
+    off: Floats,
+    work: Floats,
+    first: Floats,
+    off_from: Pointers,
+    work_from: Pointers,
+    first_from: Pointers,
     final_penalty: Floats,
-    cost: Floats,
-    shift_ok: Bools,
     weekend_start: Ints,
     weekend_continue: Ints,
     delta: Ints,
-    valid: Bools,
-    class_of: Ints,
-    successor_ok: Bools,
-    a: int,
-    tolerance: float,
     rows: Ints,
     values: Floats,
 ) -> int:
     """Write the ``len(values)`` final states of least value (plus ``final_penalty``), best first, into ``values``
-    and their rows into ``rows``; return how many are finite, or -1 if a trace-back fails (a defect)."""
-    days, b, cells = off_all.shape
-    k = work_all.shape[1]
-    classes = work_all.shape[2]
+    and their rows into ``rows``; return how many are finite."""
+    b, cells = off.shape
+    k = work.shape[0]
+    classes = work.shape[1]
     columns = values.shape[0]
     states = np.full((columns, 4), -1, dtype=np.int64)
     values[:] = np.inf
-    last = days - 1
     for code in range(3):
         count = b if code == FINAL_OFF else (k * classes if code == FINAL_WORK else classes)
         for index in range(count):
             for r in range(cells):
                 if code == FINAL_OFF:
-                    value = off_all[last, index, r]
+                    value = off[index, r]
                 elif code == FINAL_WORK:
-                    value = work_all[last, index // classes, index % classes, r]
+                    value = work[index // classes, index % classes, r]
                 else:
-                    value = first_all[last, index, r]
+                    value = first[index, r]
                 value += final_penalty[r]
                 if not value < values[columns - 1]:
                     continue
@@ -341,23 +381,6 @@ def best_rows(
     for column in range(columns):
         if not values[column] < np.inf:
             break
-        if not trace(
-            off_all,
-            work_all,
-            first_all,
-            cost,
-            shift_ok,
-            weekend_start,
-            weekend_continue,
-            delta,
-            valid,
-            class_of,
-            successor_ok,
-            a,
-            states[column],
-            tolerance,
-            rows[column],
-        ):
-            return -1
+        trace(off_from, work_from, first_from, weekend_start, weekend_continue, delta, states[column], rows[column])
         found += 1
     return found
