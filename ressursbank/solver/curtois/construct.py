@@ -16,6 +16,7 @@ from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled
 from ressursbank.solver.curtois.model import CurtoisModel
 from ressursbank.solver.curtois.objective import add_objective
 from ressursbank.solver.curtois.pattern import pattern_roster
+from ressursbank.solver.curtois.pricing_dp import DpPricer
 from ressursbank.solver.curtois.rules import post_rules
 
 _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -85,7 +86,11 @@ def construct(compiled: Compiled, *, deadline: float, seed: int, exact: bool = T
         range(compiled.employees),
         key=lambda e: sum(len(compiled.allowed[e][d]) > 0 for d in range(compiled.days)),
     )
+    pricers: dict[int, DpPricer] = {}
     for position, e in enumerate(order):
+        # The exact programme rosters e at least marginal cost against the rows so far (its rows are lawful).
+        if exact and BestResponse(compiled, assignment, pricers).respond(e, force=True):
+            continue
         remaining = deadline - time.monotonic()
         share = remaining / (len(order) - position)
         # The pattern constructor is nearly instant and lawful; CP-SAT then improves its row within the share.
@@ -118,7 +123,81 @@ def construct(compiled: Compiled, *, deadline: float, seed: int, exact: bool = T
             assignment = result
     if not exact:
         assignment = sweep(compiled, assignment, rng=rng, deadline=deadline)
+    else:
+        BestResponse(compiled, assignment, pricers).sweep(rng=rng, deadline=deadline)
     return assignment
+
+
+class BestResponse:
+    """Exact best responses: one employee's row re-rostered at least marginal cost against everyone else.
+
+    With the others fixed, the objective change of employee ``e`` working shift ``s`` on day ``d`` is its request
+    cost plus the change of that cell's cover penalty, so the best row is a pricing problem with those changes as
+    duals, solved exactly by the dynamic programme of :mod:`.pricing_dp` (milliseconds per row). Rows change in
+    place in the ``assignment`` given; employees the programme cannot price (too large) are left alone.
+    Measured on 13 (session 14, load 4.7): construction 32,778 -> 6,527 in 2.2 s of sweeps; 20 s of LNS from
+    there 5,994 against 23,387 from the construction (19: 5,311 against 8,549).
+    """
+
+    def __init__(self, compiled: Compiled, assignment: Assignment, pricers: dict[int, DpPricer] | None = None) -> None:
+        self.compiled = compiled
+        self.assignment = assignment
+        self.staffed = [[0] * compiled.shifts for _ in range(compiled.days)]
+        for row in assignment:
+            self._count(row, 1)
+        self.pricers = {} if pricers is None else pricers  # built once per employee, shared across calls
+
+    def _count(self, row: list[int], sign: int) -> None:
+        for d, s in enumerate(row):
+            if s != OFF:
+                self.staffed[d][s] += sign
+
+    def respond(self, e: int, *, force: bool = False) -> bool:
+        """Re-roster ``e`` when a strictly cheaper lawful row exists (with ``force``, take the best row whatever
+        ``e`` has now, e.g. an empty, unlawful row); return whether the programme could price ``e``."""
+        c = self.compiled
+        old = self.assignment[e]
+        self._count(old, -1)
+        staffed, cost = self.staffed, c.cover_cost
+        # minus the penalty change of one more person on each cell: the "dual" the programme subtracts
+        duals = [
+            [float(cost(d, s, staffed[d][s]) - cost(d, s, staffed[d][s] + 1)) for s in range(c.shifts)]
+            for d in range(c.days)
+        ]
+        pricer = self.pricers.get(e)
+        if pricer is None:
+            pricer = self.pricers[e] = DpPricer(c, e)
+        priced = pricer.price(duals)
+        row = old
+        if priced is not None and priced.rows:
+            best = list(priced.rows[-1])
+            if force or self._marginal(e, best, duals) < self._marginal(e, old, duals) - 1e-6:
+                row = best
+        self.assignment[e] = row
+        self._count(row, 1)
+        return priced is not None and bool(priced.rows)
+
+    def _marginal(self, e: int, row: list[int], duals: list[list[float]]) -> float:
+        request = self.compiled.request_cost[e]
+        return sum(request[d].get(s, 0) - duals[d][s] for d, s in enumerate(row) if s != OFF)
+
+    def sweep(self, *, rng: random.Random, deadline: float) -> int:
+        """Best responses for every employee in random order, repeated while a sweep gains and time remains;
+        return the number of rows changed."""
+        changed = 0
+        while time.monotonic() < deadline:
+            before = changed
+            order = list(range(self.compiled.employees))
+            rng.shuffle(order)
+            for e in order:
+                if time.monotonic() >= deadline:
+                    break
+                old = self.assignment[e]
+                self.respond(e)
+                changed += self.assignment[e] is not old
+            if changed == before:
+                break
+        return changed
 
 
 #: Sweeps go on while one cuts the objective by at least this share.
