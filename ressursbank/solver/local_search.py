@@ -88,8 +88,9 @@ class LocalSearch:
         n_days = c.problem.horizon_days + 2
         # the first start and last end of the shifts starting on each day (+1 column on each side), for a vector
         # pre-filter on rest and one shift at a time; the exact check follows
-        self.day_start = np.full((c.n_employees, n_days), -1, dtype=np.int64)
-        self.day_end = np.full((c.n_employees, n_days), -1, dtype=np.int64)
+        # (day, employee): a day's row is contiguous, so reading it for many people is a cheap gather
+        self.day_start = np.full((n_days, c.n_employees), -1, dtype=np.int64)
+        self.day_end = np.full((n_days, c.n_employees), -1, dtype=np.int64)
         self.objective = np.zeros(c.n_employees, dtype=np.int64)
         # a unit's critical needs by start day: two shifts overlap only if their start days are at most
         # ``1 + longest // day`` apart, so ``lawful`` looks at a few lists, not at all weeks
@@ -186,12 +187,12 @@ class LocalSearch:
         g.moved[e] = moved
         g.outside[e] = outside
         g.sunday_worked[e] = sundays
-        self.day_start[e] = -1
-        self.day_end[e] = -1
+        self.day_start[:, e] = -1
+        self.day_end[:, e] = -1
         if day_start:
             days = list(day_start)
-            self.day_start[e, days] = [day_start[d] for d in days]
-            self.day_end[e, days] = [day_end[d] for d in days]
+            self.day_start[days, e] = [day_start[d] for d in days]
+            self.day_end[days, e] = [day_end[d] for d in days]
         full = self.full[e]
         overtime = [max(0, week_minutes[b] - full[b]) for b in range(c.weeks)]
         g.overtime[e] = overtime
@@ -418,7 +419,7 @@ class LocalSearch:
             ok &= ~g.flag[idx]
             g.flag[absent] = False
         for col in (d, d + 1, d + 2):  # days d-1, d, d+1 (shifted by one column)
-            start, end = self.day_start[idx, col], self.day_end[idx, col]
+            start, end = self.day_start[col].take(idx), self.day_end[col].take(idx)
             ok &= (start < 0) | (t + rest <= start) | (end + rest <= s)
         return ok
 
@@ -434,6 +435,8 @@ class LocalSearch:
         if room_only:
             b = int(c.n_week[n])
             idx = idx[self.g.week_minutes[idx, b] + int(c.n_minutes[n]) <= self.limit[idx, b]]
+        if len(idx) == 0:
+            return idx, idx
         ok = self._prefilter(n, idx)
         people = idx[ok]
         skip = [*self.by_need[n], *exclude]
@@ -561,10 +564,12 @@ class LocalSearch:
             return 0
         b, d, col = self.week[n], self.day[n], self.day[n] + 1
         idx = self.members[self.need_class[n]]
-        starts = self.day_start[idx, col]
+        starts = self.day_start[col].take(idx)
         # busy that day, and room for n in place of the day's work (its span is at least its minutes)
         ok = starts >= 0
-        ok &= self.g.week_minutes[idx, b] - (self.day_end[idx, col] - starts) + self.minutes[n] <= self.limit[idx, b]
+        ok &= (
+            self.g.week_minutes[idx, b] - (self.day_end[col].take(idx) - starts) + self.minutes[n] <= self.limit[idx, b]
+        )
         idx = idx[ok]
         skip = [*self.by_need[n], giver]
         flag = self.g.flag
