@@ -228,25 +228,27 @@ class DpPricer:
         return off_ok, shifts
 
     def _buffers(self, cells: int) -> tuple[Array, Array, Array, Pointers, Pointers, Pointers]:
-        """The last day's values and every day's pointers, shared by every pricer of this thread (one call at a
-        time; reused while the shapes stay the same)."""
+        """The last day's values and every day's pointers, as views of flat arrays shared by every pricer of this
+        thread (one call at a time; grown when too small, so employees of different shapes reuse them)."""
         classes = len(self.successor_ok)
         shapes = ((self.b, cells), (self.k_max, classes, cells), (classes, cells))
-        held: tuple[Array, Array, Array, Pointers, Pointers, Pointers] | None = getattr(_BUFFERS, "arrays", None)
-        if held is None or tuple(array.shape for array in held) != (
-            *shapes,
-            *((self.days, *shape) for shape in shapes),
-        ):
-            held = (
-                np.empty(shapes[0]),
-                np.empty(shapes[1]),
-                np.empty(shapes[2]),
-                np.empty((self.days, *shapes[0]), dtype=np.uint16),
-                np.empty((self.days, *shapes[1]), dtype=np.uint16),
-                np.empty((self.days, *shapes[2]), dtype=np.uint16),
-            )
-            _BUFFERS.arrays = held
-        return held
+        sizes = [math.prod(shape) for shape in shapes]
+        values: Array | None = getattr(_BUFFERS, "values", None)
+        pointers: Pointers | None = getattr(_BUFFERS, "pointers", None)
+        if values is None or values.size < sum(sizes):
+            values = _BUFFERS.values = np.empty(sum(sizes))
+        if pointers is None or pointers.size < self.days * sum(sizes):
+            pointers = _BUFFERS.pointers = np.empty(self.days * sum(sizes), dtype=np.uint16)
+        value_views: list[Array] = []
+        pointer_views: list[Pointers] = []
+        start = 0
+        for shape, size in zip(shapes, sizes, strict=True):
+            value_views.append(values[start : start + size].reshape(shape))
+            pointer_views.append(pointers[self.days * start : self.days * (start + size)].reshape(self.days, *shape))
+            start += size
+        off, work, first = value_views
+        off_from, work_from, first_from = pointer_views
+        return off, work, first, off_from, work_from, first_from
 
     def price(
         self, duals: Sequence[Sequence[float]], fixings: Sequence[Fixing] = (), columns: int = 1
