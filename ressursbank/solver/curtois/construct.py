@@ -181,11 +181,13 @@ class BestResponse:
         request = self.compiled.request_cost[e]
         return sum(request[d].get(s, 0) - duals[d][s] for d, s in enumerate(row) if s != OFF)
 
-    def sweep(self, *, rng: random.Random, deadline: float) -> int:
-        """Best responses for every employee in random order, repeated while a sweep gains and time remains;
-        return the number of rows changed."""
+    def sweep(self, *, rng: random.Random, deadline: float, passes: int | None = None) -> int:
+        """Best responses for every employee in random order, repeated while a sweep gains and time remains (at
+        most ``passes`` times); return the number of rows changed."""
         changed = 0
-        while time.monotonic() < deadline:
+        done = 0
+        while time.monotonic() < deadline and (passes is None or done < passes):
+            done += 1
             before = changed
             order = list(range(self.compiled.employees))
             rng.shuffle(order)

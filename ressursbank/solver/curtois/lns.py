@@ -25,9 +25,11 @@ from ortools.sat.python import cp_model
 
 from ressursbank.checker.curtois import check_employee
 from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled
+from ressursbank.solver.curtois.construct import BestResponse
 from ressursbank.solver.curtois.model import CurtoisModel
 from ressursbank.solver.curtois.objective import add_objective
 from ressursbank.solver.curtois.presets import apply_preset
+from ressursbank.solver.curtois.pricing_dp import DpPricer
 from ressursbank.solver.curtois.rules import post_rules
 
 logger = logging.getLogger(__name__)
@@ -283,10 +285,14 @@ class _Search:
         """Draw, build and solve neighbourhoods until the deadline, a stop or the target."""
         compiled = self.compiled
         last_build = 0.0
+        pricers: dict[int, DpPricer] = {}  # this thread's dynamic programmes (they keep per-call state)
         while not self._done(last_build):
             with self.lock:
                 kind = _draw(self.kinds, rng)
                 base, base_value, version = self.best, self.best_value, self.version
+            if kind.name == "respond":
+                self._respond(kind, base, base_value, version, pricers, rng)
+                continue
             free = _neighbourhood(kind, compiled, rng, base)
             started = time.monotonic()
             m = CurtoisModel(compiled, fixed=base, free=free)
@@ -327,6 +333,34 @@ class _Search:
                 # Grow while sub-problems are solved or still pay off; shrink when they neither close nor improve.
                 grow = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE) or gain > 0
                 kind.size = min(kind.high, kind.size * 1.15 + 0.3) if grow else max(kind.low, kind.size * 0.85)
+
+    def _respond(
+        self,
+        kind: _Kind,
+        base: Assignment,
+        base_value: int,
+        version: int,
+        pricers: dict[int, DpPricer],
+        rng: random.Random,
+    ) -> None:
+        """The "respond" kind: exact best responses (:class:`~.construct.BestResponse`, the dynamic programme)
+        for the employees in random order for up to one sub-problem's time; offered like a solved neighbourhood."""
+        started = time.monotonic()
+        candidate = [row[:] for row in base]
+        BestResponse(self.compiled, candidate, pricers).sweep(
+            rng=rng, deadline=min(self.deadline, started + self.sub_time_limit), passes=1
+        )
+        free: list[_Days] = [
+            range(self.compiled.days) if new != old else () for new, old in zip(candidate, base, strict=True)
+        ]
+        with self.lock:
+            gain = self._offer(candidate, base_value, version, free) if any(free) else 0
+            self.iterations += 1
+            self.solve_seconds += time.monotonic() - started
+            kind.tries += 1
+            if gain > 0:
+                kind.wins += 1
+            kind.rate = RATE_MEMORY * kind.rate + (1 - RATE_MEMORY) * gain / max(time.monotonic() - started, 1e-3)
 
     def _offer(self, candidate: Assignment, base_value: int, version: int, free: list[_Days]) -> int:
         """Accept ``candidate`` (solved from the incumbent of ``version``) if it improves; return the gain.
@@ -380,6 +414,9 @@ def _merge(
     return merged
 
 
+#: Up to this horizon the LNS has the "respond" kind (best responses by the dynamic programme, which cannot
+#: price year-long rows).
+RESPOND_MAX_DAYS = 84
 #: How much of a kind's smoothed gain rate survives each of its tries (the rest is the latest try).
 RATE_MEMORY = 0.8
 #: Each kind keeps at least this share of the draws, so a kind that stopped paying can come back.
@@ -400,7 +437,7 @@ def _kinds(compiled: Compiled) -> list[_Kind]:
         _Kind("cover", min(n_e, 2.0), 1.0, float(n_e)),
         _Kind("cover_days", min(n_d, 3.0), 2.0, float(n_d)),
         _Kind("scatter", 10.0, 2.0, 60.0),
-    ]
+    ] + ([_Kind("respond", 1.0, 1.0, 1.0)] if n_d <= RESPOND_MAX_DAYS else [])
 
 
 def _draw(kinds: list[_Kind], rng: random.Random) -> _Kind:
