@@ -139,6 +139,7 @@ class DpPricer:
                 request[d, s] = value
         self.request = request
         self.shift_allowed = np.zeros((c.days, c.shifts), dtype=np.bool_)
+        self.off_free = np.ones(c.days, dtype=np.bool_)
         for d in range(c.days):
             self.shift_allowed[d, list(c.allowed[e][d])] = True
         # Minutes worth computing per day: reachable by then (``high``), and still able to reach the minimum by
@@ -208,8 +209,10 @@ class DpPricer:
     def _labels(self, fixings: Sequence[Fixing]) -> tuple[Bools, Bools] | None:
         """Whether off is allowed per day, and the shifts allowed per day, under ``fixings``; ``None`` if
         impossible."""
-        off_ok = np.ones(self.days, dtype=np.bool_)
-        shifts = self.shift_allowed.copy() if fixings else self.shift_allowed
+        if not fixings:
+            return self.off_free, self.shift_allowed
+        off_ok = self.off_free.copy()
+        shifts = self.shift_allowed.copy()
         for d, s, on in fixings:
             if s == OFF:
                 if on:
@@ -223,7 +226,9 @@ class DpPricer:
                 shifts[d, s] = keep
             else:
                 shifts[d, s] = False
-        if np.any(~off_ok & ~shifts.any(axis=1)):
+        # only a fixed day can have lost every label
+        fixed = [d for d, _, _ in fixings]
+        if np.any(~off_ok[fixed] & ~shifts[fixed].any(axis=1)):
             return None
         return off_ok, shifts
 
@@ -260,11 +265,12 @@ class DpPricer:
             return DpPriced((), math.inf)
         off_ok, shift_ok = labels
         cost = self.request - np.asarray(duals, dtype=np.float64)
+        classes = len(self.successor_ok)
+        if max(self.n * classes, classes + self.k_max * classes) > MAX_POINTER:
+            return None
         while True:
-            cells_a_day = self._states() * int(np.prod(self._resource_shape()))
-            classes = len(self.successor_ok)
-            pointers = max(self.n * classes, classes + self.k_max * classes)
-            if cells_a_day > MAX_CELLS or cells_a_day * self.days > MAX_TOTAL_CELLS or pointers > MAX_POINTER:
+            cells_a_day = self._states() * math.prod(self._resource_shape())
+            if cells_a_day > MAX_CELLS or cells_a_day * self.days > MAX_TOTAL_CELLS:
                 return None
             delta, blocked, final_penalty, stride, kind_start, kind_shifts = self._moves()
             buffers = self._buffers(final_penalty.size)
@@ -295,10 +301,9 @@ class DpPricer:
             )
             if found == 0:
                 return DpPriced((), math.inf)
-            # shifts counted per row (OFF = -1 lands in the extra last column)
-            counts = np.zeros((found, self.n + 1), dtype=np.int64)
-            np.add.at(counts, (np.arange(found)[:, None], rows[:found]), 1)
-            over = counts[:, : self.n] > self.caps_array
+            # shifts counted per row (OFF = -1, shifted to 0, is dropped)
+            counts = np.stack([np.bincount(rows[column] + 1, minlength=self.n + 1)[1:] for column in range(found)])
+            over = counts > self.caps_array
             broken = np.flatnonzero(over[0]).tolist()
             lawful = [tuple(rows[column].tolist()) for column in range(found) if not over[column].any()]
             if broken:
