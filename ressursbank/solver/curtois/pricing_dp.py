@@ -20,11 +20,13 @@ Branching fixings ("shift ``s`` (or off) on day ``d``: yes/no") narrow the label
 arrays would grow beyond :data:`MAX_CELLS` a day (or :data:`MAX_TOTAL_CELLS` in all) the programme gives up
 (``price`` returns ``None``) and the caller uses the CP-SAT pricer: never wrong, only slower.
 
-The forward pass and the trace-back are compiled (numba, :mod:`.pricing_kernel`, cached on disk after the first
-compilation of ~2.5 CPU s); the per-employee structures are built once in :class:`DpPricer`, and the value arrays
-are reused from call to call (one set per thread). Passing ``duals`` as a numpy array saves converting them per
-call. The kernel releases the global interpreter lock, but the Python around it does not;
-:class:`DpPool` runs the programmes in worker processes (each gets the compiled instance once).
+The forward pass and the trace-back are compiled (numba, :mod:`.pricing_kernel`: values for two days, a 16-bit
+pointer per cell and day for an exact trace-back). The first compilation costs ~6-10 CPU seconds once per
+machine and code version; it is cached on disk (``__pycache__``), and a process then loads it in ~0.3 s. The
+per-employee structures are built once in :class:`DpPricer`; the arrays are reused from call to call (one set
+per thread). Passing ``duals`` as a numpy array saves converting them per call. The kernel releases the global
+interpreter lock but the Python around it does not; :class:`DpPool` runs the programmes in worker processes
+(each gets the compiled instance once).
 
 API::
 
