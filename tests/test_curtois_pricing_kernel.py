@@ -59,10 +59,12 @@ def _reduced(compiled: Compiled, e: int, duals: list[list[float]], row: tuple[in
     return sum(compiled.request_cost[e][d].get(s, 0) - duals[d][s] for d, s in enumerate(row) if s != OFF)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_same_minimum_as_cp_sat_on_made_up_instances(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("seed", "days", "staff"), [(1, 21, 5), (2, 21, 5), (3, 21, 5), (4, 56, 3)])
+def test_same_minimum_as_cp_sat_on_made_up_instances(
+    seed: int, days: int, staff: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = random.Random(seed)
-    instance = parse_curtois(_instance_text(rng, 21, 5), name=f"made-up {seed}")
+    instance = parse_curtois(_instance_text(rng, days, staff), name=f"made-up {seed}")
     compiled = compile_instance(instance)
     shift_ids = [s.id for s in instance.shift_types]
     monkeypatch.setattr(colgen, "PRICING_DP", False)
@@ -76,7 +78,8 @@ def test_same_minimum_as_cp_sat_on_made_up_instances(seed: int, monkeypatch: pyt
                 for d in rng.sample(range(compiled.days), 3):
                     fixings.append((d, rng.choice([OFF, *range(compiled.shifts)]), rng.random() < 0.5))
             exact = DpPricer(compiled, e).price(duals, fixings, columns=3)
-            assert exact is not None
+            if exact is None:  # several small caps bind at once: too large, the caller prices by CP-SAT
+                continue
             reference = Pricer(compiled, e)
             if not reference.fix(fixings):
                 assert math.isinf(exact.minimum)
@@ -99,7 +102,7 @@ def test_same_minimum_as_cp_sat_on_made_up_instances(seed: int, monkeypatch: pyt
                 assert list(check_employee(instance, employee, shifts)) == []
                 assert all((row[d] == s) == on for d, s, on in fixings)
                 assert _reduced(compiled, e, duals, row) >= exact.minimum - 1e-9
-    assert compared >= 5  # most made-up employees have lawful rows: the comparison is not empty
+    assert compared >= staff  # most made-up employees have lawful rows: the comparison is not empty
 
 
 def test_the_same_pricer_answers_alike_when_called_again() -> None:
