@@ -258,7 +258,7 @@ class DpPricer:
         return off, work, first, off_from, work_from, first_from
 
     def price(
-        self, duals: Sequence[Sequence[float]], fixings: Sequence[Fixing] = (), columns: int = 1
+        self, duals: Sequence[Sequence[float]] | Array, fixings: Sequence[Fixing] = (), columns: int = 1
     ) -> DpPriced | None:
         """Return the ``columns`` best lawful rows (best last) and the exact minimum of ``cost - duals . cover``,
         or ``None`` when the programme would be too large (use another pricer)."""
@@ -327,7 +327,7 @@ def _start_worker(compiled: Compiled) -> None:
 
 
 def _price_in_worker(
-    duals: Sequence[Sequence[float]], tasks: Sequence[tuple[int, tuple[Fixing, ...]]], columns: int
+    duals: Array, tasks: Sequence[tuple[int, tuple[Fixing, ...]]], columns: int
 ) -> list[DpPriced | None]:
     compiled = _WORKER_COMPILED[0]
     priced: list[DpPriced | None] = []
@@ -367,7 +367,7 @@ class DpPool:
         ``processes`` fewer than the pool's keeps the others idle (one chunk per process in use), e.g. while a
         search beside needs a core.
         """
-        plain = [list(map(float, row)) for row in duals]
+        plain = np.array(duals, dtype=np.float64)  # one array for the chunk: no conversion per employee
         using = self.processes if processes is None else max(1, min(processes, self.processes))
         chunks = max(1, min(len(tasks), 2 * using if using == self.processes else using))
         futures = [
