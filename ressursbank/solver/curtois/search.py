@@ -51,8 +51,8 @@ class CurtoisParams:
     load 6, back to back: 19 7642 vs 9554 without, 15 6264 vs 6563). Its bound so far is still reported.
     ``lns_sub_time_limit``: seconds per LNS sub-problem.
 
-    ``colgen``: up to ``colgen_max_vars`` shift variables and ``colgen_max_days`` days (instances 4-11), and up
-    to ``branch_max_vars`` variables and ``branch_max_days`` days (also 14 and 16), column generation runs:
+    ``colgen``: up to ``colgen_max_vars`` shift variables and ``colgen_max_days`` days (instances 4-11, 18), and
+    up to ``branch_max_vars`` variables and ``branch_max_days`` days (also 14 and 16), column generation runs:
 
     - up to ``branch_max_vars`` variables and ``branch_max_days`` days (instances 4-10, 14, 16; session 14,
       60 s, load 4.5: 14 proven optimal at 1278 in 24 s, 16 at 3228 with bound 3224, against 1395 / 1272 and
@@ -67,10 +67,13 @@ class CurtoisParams:
       proven optimal standalone in 17-33 s; 7 at 1056-1058 with bound 1055); otherwise (instance 9, LP gap
       7.5 %) the full model + LNS take the rest of the budget with the root bound posted. Without ``branch``,
       the older path: column generation for up to ``colgen_share`` beside our LNS, then the full model.
-    - above ``branch_max_vars`` (instance 11), the root column generation runs in the background on one
-      pricing thread for up to ``colgen_background_share`` of the budget while the full model searches; its
-      bound is reported at the end (measured at 60 s, load 4.5-5: 11 roster 3682 bound 3443 vs 3674 bound 2
-      without; on 12 the roster lost 12 % for a bound of 1647, so 12 stays without: ``colgen_max_vars``).
+    - above ``branch_max_vars`` variables or ``branch_max_days`` days (instances 11, 18), the root column
+      generation runs in the background on one pricing thread for up to ``colgen_background_share`` of the
+      budget while the full model searches; its bound is reported at the end (measured at 60 s, load 4.5-5: 11
+      roster 3682 bound 3443 vs 3674 bound 2 without; session 14, load 4.7-5.2: 18 5988 / 4418 vs 6290 / 28).
+      Session 14 with the faster pricer, 60 s pairs at load 5-6: 12 gets its bound 4040 but the roster loses
+      (5142 / 5538 vs 4829 / 5245), 15 gets 3719-3790 and loses (6180 / 5978 vs 5755 / 5674): they stay
+      without (``colgen_max_vars``).
     """
 
     time_limit: float = 60.0
@@ -85,8 +88,8 @@ class CurtoisParams:
     lp_worker_max_vars: int = 5_000
     baseline_max_terms: int = 3_000_000
     colgen: bool = True
-    colgen_max_vars: int = 10_000
-    colgen_max_days: int = 28
+    colgen_max_vars: int = 6_000
+    colgen_max_days: int = 84
     colgen_share: float = 0.5
     branch: bool = True
     branch_root_ip_seconds: float = 3.0
@@ -287,7 +290,7 @@ def solve_curtois(
     colgen = tree or (
         params.colgen and full and size <= params.colgen_max_vars and compiled.days <= params.colgen_max_days
     )
-    if colgen and not tree and size > params.branch_max_vars and best is not None:
+    if colgen and not tree and (params.branch or size > params.branch_max_vars) and best is not None:
         # Too large for a tree in the budget: the root column generation runs in the background for its bound
         # (one pricing thread) while the full model searches for rosters; the bound is reported at the end.
         phases.append("colgen")
