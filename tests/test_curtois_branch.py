@@ -165,52 +165,25 @@ def test_reduced_cost_bans_keep_every_better_roster() -> None:
         assert all(all(row[d] != s for d, s, _ in tree.bans[e]) for row, _, _ in columns)
 
 
-@pytest.mark.parametrize("rule", ["cover", "cell"])
-def test_both_branching_rules_prove_instance_1(rule: str) -> None:
-    """Staff-count branches (rows on the cover slacks) and single-cell branches both close instance 1's LP gap."""
+def test_without_heuristics_in_the_tree_the_proof_is_the_same() -> None:
+    """With RINS and the restricted master IP kept out of the tree (an unreachable gap), instance 1's LP gap is
+    still closed by the tree itself, with the same optimum."""
     compiled = compiled_instance(1)
-    result = branch_and_price(compiled, deadline=time.monotonic() + 300, workers=1, root_ip_seconds=1, branch_rule=rule)
+    result = branch_and_price(
+        compiled, deadline=time.monotonic() + 300, workers=1, root_ip_seconds=1, heuristic_gap=10**6
+    )
     assert result.proven and result.objective == result.lower_bound == OPTIMUM[1]
 
 
-def test_cover_branches_give_valid_child_bounds() -> None:
-    """Both children of a staff-count branch: the bound from the parent's Lagrangian point never exceeds the
-    child's own LP, every LP solution obeys the staff range, and the rows survive a rebuild of the LP."""
+def test_a_root_out_of_time_before_its_first_lp_reports_its_first_bound() -> None:
+    """When the root's deadline passes before its first LP, the call returns the first Lagrangian bound (valid,
+    not proven) and the roster handed in, rather than failing."""
     compiled = compiled_instance(1)
-    tree, root_bound = _solved_root(compiled)
-    root_point = tree.dual_point
-    assert root_point is not None
-    _, weights = tree.lp_rosters()
-    choice = tree.cover_branching(weights)
-    assert choice is not None
-    d, s, count = choice
-    floor = math.floor(count)
-    for least, most in ((0, floor), (floor + 1, compiled.employees)):
-        tree.dual_point = root_point
-        estimate = tree.cover_child_bound(root_bound, d, s, least, most)
-        assert estimate >= root_bound
-        assert tree.restrict((), [(d, s, least, most)])
-        child, child_exact = tree.solve_node(-math.inf, time.monotonic() + 120, prune=False)
-        assert child_exact and child >= root_bound - 1e-6
-        assert math.ceil(estimate - 1e-6) <= math.ceil(child - 1e-6)
-        staff = sum(value for w in tree.master.weights for row, value in w.items() if row[d] == s)
-        assert least - 1e-6 <= staff <= most + 1e-6
-        tree.master.rebuild()
-        _, again_exact = tree.solve_node(-math.inf, time.monotonic() + 120, prune=False)
-        staff = sum(value for w in tree.master.weights for row, value in w.items() if row[d] == s)
-        assert again_exact and least - 1e-6 <= staff <= most + 1e-6
-        tree.restrict(())
-
-
-def test_cover_term_is_the_least_penalty_plus_dual_over_the_range() -> None:
-    """The cover part of the Lagrangian equals a brute-force minimum over the allowed staff counts, for duals
-    inside and outside the slacks' box (a branched cell's dual may leave it)."""
-    compiled = compiled_instance(2)
-    tree = _Tree(compiled, workers=1, incumbent=None, on_roster=None)
-    cells = [(d, s) for d in range(compiled.days) for s in range(compiled.shifts)]
-    d, s = next(cell for cell in cells if compiled.cover_requirement[cell[0]][cell[1]])
-    under, over = compiled.cover_under[d][s], compiled.cover_over[d][s]
-    for dual in (-3.0 * over - 1, -over, 0.0, 0.5 * under, under, 2.0 * under + 1):
-        for least, most in ((0, compiled.employees), (0, 0), (2, 3), (compiled.cover_requirement[d][s] + 1, 9)):
-            brute = min(compiled.cover_cost(d, s, n) + dual * n for n in range(least, most + 1))
-            assert tree.cover_term(d, s, dual, least, most) == pytest.approx(brute)
+    seed = construct(compiled, deadline=time.monotonic() + 10, seed=0)
+    assert seed is not None
+    result = branch_and_price(
+        compiled, deadline=time.monotonic() + 60, initial_rosters=[seed], root_deadline=time.monotonic() - 1
+    )
+    assert not result.proven and not result.root_converged and result.nodes == 1
+    assert result.lower_bound is not None and result.lower_bound <= OPTIMUM[1]
+    assert result.objective == compiled.objective(seed)
