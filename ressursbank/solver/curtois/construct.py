@@ -73,10 +73,12 @@ def roster_one(
 def construct(compiled: Compiled, *, deadline: float, seed: int, exact: bool = True) -> Assignment | None:
     """Build a lawful roster greedily, employee by employee, before ``deadline`` (a ``time.monotonic`` value).
 
-    Employees with the least freedom (fewest allowed cells) go first. Each gets the pattern constructor's row
-    (:mod:`.pattern`, nearly instant); with ``exact`` a small CP-SAT model at the exact marginal cost then
-    improves it, hinted with it, within the employee's share of the time; without ``exact`` (year-long
-    instances) CP-SAT only steps in when the pattern constructor fails. Past the deadline only the pattern
+    Employees with the least freedom (fewest allowed cells) go first. With ``exact``, each gets its exact best
+    response against the rows so far (:class:`BestResponse`, the dynamic programme), and sweeps of best responses
+    follow until none gains. Where the programme cannot price an employee, that employee gets the pattern
+    constructor's row (:mod:`.pattern`, nearly instant), which with ``exact`` a small CP-SAT model at the exact
+    marginal cost then improves, hinted with it, within the employee's share of the time; without ``exact``
+    (year-long instances) CP-SAT only steps in when the pattern constructor fails. Past the deadline only the pattern
     constructor runs, with a short CP-SAT attempt where it fails. Returns ``None`` when some employee could
     not be rostered at all.
     """
