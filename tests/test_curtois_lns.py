@@ -133,8 +133,12 @@ def test_respond_kind_improves_a_poor_roster_and_keeps_it_lawful(monkeypatch: py
     instance = read_curtois(DATA / "Instance3.txt")
     compiled = compile_instance(instance)
     assert "respond" in [kind.name for kind in _kinds(compiled)]
-    start = construct(compiled, deadline=time.monotonic() + 5, seed=0, exact=False)
-    assert start is not None
+    start = compiled.empty()
+    rng = random.Random(0)
+    for e in range(compiled.employees):  # the pattern constructor's rows, without any improving sweep
+        row = pattern_roster(compiled, e, start, rng, demand_days=True)
+        assert row is not None
+        start[e] = row
     only_respond = [kind for kind in _kinds(compiled) if kind.name == "respond"]
     monkeypatch.setattr(lns, "_kinds", lambda _compiled: only_respond)
     best, stats = improve(compiled, start, deadline=time.monotonic() + 2.0, workers=1, seed=0, sub_time_limit=0.5)

@@ -285,7 +285,7 @@ class _Search:
         """Draw, build and solve neighbourhoods until the deadline, a stop or the target."""
         compiled = self.compiled
         last_build = 0.0
-        pricers: dict[int, DpPricer] = {}  # this thread's dynamic programmes (they keep per-call state)
+        pricers: dict[int, DpPricer | None] = {}  # this thread's dynamic programmes (they keep per-call state)
         while not self._done(last_build):
             with self.lock:
                 kind = _draw(self.kinds, rng)
@@ -340,7 +340,7 @@ class _Search:
         base: Assignment,
         base_value: int,
         version: int,
-        pricers: dict[int, DpPricer],
+        pricers: dict[int, DpPricer | None],
         rng: random.Random,
     ) -> None:
         """The "respond" kind: exact best responses (:class:`~.construct.BestResponse`, the dynamic programme)
@@ -414,9 +414,6 @@ def _merge(
     return merged
 
 
-#: Up to this horizon the LNS has the "respond" kind (best responses by the dynamic programme, which cannot
-#: price year-long rows).
-RESPOND_MAX_DAYS = 84
 #: How much of a kind's smoothed gain rate survives each of its tries (the rest is the latest try).
 RATE_MEMORY = 0.8
 #: Each kind keeps at least this share of the draws, so a kind that stopped paying can come back.
@@ -437,7 +434,8 @@ def _kinds(compiled: Compiled) -> list[_Kind]:
         _Kind("cover", min(n_e, 2.0), 1.0, float(n_e)),
         _Kind("cover_days", min(n_d, 3.0), 2.0, float(n_d)),
         _Kind("scatter", 10.0, 2.0, 60.0),
-    ] + ([_Kind("respond", 1.0, 1.0, 1.0)] if n_d <= RESPOND_MAX_DAYS else [])
+        _Kind("respond", 1.0, 1.0, 1.0),
+    ]
 
 
 def _draw(kinds: list[_Kind], rng: random.Random) -> _Kind:
