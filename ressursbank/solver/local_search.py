@@ -974,7 +974,13 @@ def cross_pass(search: LocalSearch, deadline: float) -> tuple[int, int]:
 
 
 def _search(
-    search: LocalSearch, deadline: float, rounds: int, chains: bool, evacuate: int, swap_width: int
+    search: LocalSearch,
+    deadline: float,
+    rounds: int,
+    chains: bool,
+    evacuate: int,
+    swap_width: int,
+    match_share: float | None = None,
 ) -> dict[str, int | str | list[float] | list[int]]:
     """The passes of :func:`improve_locally` on one search state."""
     c = search.c
@@ -982,10 +988,13 @@ def _search(
     # the transfers stop early enough for a last pass of bringing home and cross exchanges: once the transfers slow
     # down these gain the most per second, and a deadline that fell among the transfers used to skip them
     span = max(0.0, deadline - started)
-    transfers_until = deadline - (TAIL_SHARE + MATCH_SHARE) * span
+    if match_share is None:
+        # on a short search the transfers have not stalled by the end and gain more per second (engine, 60 s)
+        match_share = MATCH_SHARE if span >= MATCH_MIN_SECONDS else 0.0
+    transfers_until = deadline - (TAIL_SHARE + match_share) * span
     # then the day matching (``day_matching``): chains of any length within a day, which the transfers cannot find
     matching_until = deadline - TAIL_SHARE * span
-    matched = MATCH_SHARE == 0
+    matched = match_share == 0
     moves = evacuated = swapped = replaced = crossed = gained = matchings = 0
     rounds_done: list[float] = []
     round_gains: list[int] = []
@@ -1034,6 +1043,7 @@ def _search(
             matchings += count
             round_gain += found
             spent(spent_s, "match", clock, found, kind_gain)
+            transfers_until = matching_until  # the transfers go on with what the matching leaves, if time is left
         clock = time.perf_counter()
         before_home = round_gain
         for e in search.moved_people(evacuate):
@@ -1049,9 +1059,10 @@ def _search(
         round_gain += found
         spent(spent_s, "cross", clock, found, kind_gain)
         gained += round_gain
-        rounds_done.append(round(time.perf_counter() - started, 1))
+        now = time.perf_counter()
+        rounds_done.append(round(now - started, 1))
         round_gains.append(round_gain)
-        if (round_gain == 0 and with_chains == chains) or time.perf_counter() > deadline:
+        if (round_gain == 0 and with_chains == chains) or now > deadline:
             break
     if not matched and time.perf_counter() < matching_until:  # the transfers ran out before their time
         clock = time.perf_counter()
@@ -1082,9 +1093,14 @@ def _search(
 #: The share of the search's time kept for the last pass of bringing home and cross exchanges.
 TAIL_SHARE = 0.1
 #: The share of the search's time given to re-assigning days by min-cost matching (``day_matching``), before the
-#: tail. Asker, one process, 45 CPU s: 4.066e11 with 10 s of matching after 35 s of search, 4.261e11 with the search
-#: alone (load 7.6-8.5).
-MATCH_SHARE = 0.22
+#: tail. Asker, construction and search on one process, 45 CPU s: 3.891e11 and 3.944e11 against 4.142e11 without
+#: (load 3.2-3.9);
+#: a share of 0.12 gave 4.144e11, 0.22 4.047e11, 0.35 3.967e11, 0.5 4.109e11, 0.65 4.405e11 (load 4-9).
+MATCH_SHARE = 0.3
+#: The matching runs only in a search phase of at least this many seconds. The engine at 60 s (two processes, its
+#: last whole-plan phase about 20 s) gave 5.46e11 and 5.44e11 with the matching in that phase, 5.15e11 and 5.07e11
+#: without (load 3.8-4.1): its transfers and swaps still gain more per second there.
+MATCH_MIN_SECONDS = 35.0
 
 
 def match_passes(search: LocalSearch, until: float) -> tuple[int, int]:
@@ -1117,7 +1133,8 @@ def _half(task: HalfTask) -> tuple[dict[int, list[int]], dict[str, int | str | l
     search.movable = [d in days for d in c.n_day.tolist()]
     search.no_new_overtime = True
     # bringing a lent person home needs all their away shifts in this share (``movable``)
-    found = _search(search, deadline, rounds, chains, evacuate, swap_width)
+    # the matching only in the last, whole-plan phase (the halves' plans are still far from stalled)
+    found = _search(search, deadline, rounds, chains, evacuate, swap_width, match_share=0.0)
     changed = {n: search.by_need[n] for n in range(c.n_needs) if search.movable[n]}
     return changed, found
 
