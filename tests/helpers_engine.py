@@ -20,10 +20,14 @@ from ressursbank.domain.problem import Organisation, Problem
 from ressursbank.domain.rules import Rule, RuleSet, aml_default_rules, ks_supplements
 from ressursbank.result import Result
 from ressursbank.solve import SolveParams, solve
+from ressursbank.solver.compile import Compiled, compile_problem
+from ressursbank.solver.local_search import LocalSearch
+from ressursbank.solver.objective import evaluate
 
 MONDAY = dt.date(2020, 3, 16)
 NURSE = "aut.sykepleier"
 HEALTH = "pa.helse"
+AIDE = "aut.helsefagarbeider"  # nurses hold it implicitly; an aide holds only it
 SHIFTS = (
     ShiftType("day", "Dag", "Day", dt.time(7, 0), 480),
     ShiftType("evening", "Kveld", "Evening", dt.time(14, 30), 450),
@@ -168,3 +172,18 @@ def random_need(rng: random.Random, name: str, day: int, kinds: Sequence[str]) -
         critical=rng.random() < 0.5,
         count=rng.choice((1, 1, 2)),
     )
+
+
+def local_search_of(p: Problem, pairs: dict[str, list[str]]) -> tuple[Compiled, LocalSearch, int]:
+    """The compiled problem, a local search started from ``pairs`` (need id -> employee ids) and its objective."""
+    c = compile_problem(p)
+    by_need: list[list[int]] = [[] for _ in range(c.n_needs)]
+    for need_id, people in pairs.items():
+        by_need[c.need_index[need_id]] = [c.employee_index[e] for e in people]
+    before = sum(evaluate(c, by_need).values())
+    return c, LocalSearch(c, by_need, pins=set(), hint=None), before
+
+
+def holders(c: Compiled, search: LocalSearch, need_id: str) -> list[str]:
+    """The ids of the people the search has on ``need_id``, sorted."""
+    return sorted(c.employees[e].id for e in search.by_need[c.need_index[need_id]])

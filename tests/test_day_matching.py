@@ -6,27 +6,12 @@ import copy
 
 from ressursbank.checker import check_plan
 from ressursbank.domain.problem import Problem
-from ressursbank.solver.compile import Compiled, compile_problem
+from ressursbank.solver.compile import compile_problem
 from ressursbank.solver.day_matching import match_day, match_days, seeds_of_day
 from ressursbank.solver.engine import to_plan
 from ressursbank.solver.local_search import LocalSearch
 from ressursbank.solver.objective import evaluate
-from tests.helpers_engine import HEALTH, employee, need, problem
-
-AIDE = "aut.helsefagarbeider"  # nurses hold it implicitly; an aide holds only it
-
-
-def _search(p: Problem, pairs: dict[str, list[str]]) -> tuple[Compiled, LocalSearch, int]:
-    c = compile_problem(p)
-    by_need: list[list[int]] = [[] for _ in range(c.n_needs)]
-    for need_id, people in pairs.items():
-        by_need[c.need_index[need_id]] = [c.employee_index[e] for e in people]
-    before = sum(evaluate(c, by_need).values())
-    return c, LocalSearch(c, by_need, pins=set(), hint=None), before
-
-
-def _who(c: Compiled, search: LocalSearch, need_id: str) -> list[str]:
-    return sorted(c.employees[e].id for e in search.by_need[c.need_index[need_id]])
+from tests.helpers_engine import AIDE, HEALTH, employee, holders, local_search_of, need, problem
 
 
 def _chain_problem() -> tuple[Problem, dict[str, list[str]]]:
@@ -51,7 +36,7 @@ def _chain_problem() -> tuple[Problem, dict[str, list[str]]]:
 
 def test_day_matching_finds_a_chain_of_three_that_single_moves_miss() -> None:
     p, pairs = _chain_problem()
-    c, search, before = _search(p, pairs)
+    c, search, before = local_search_of(p, pairs)
     a, x = c.employee_index["a"], c.need_index["x"]
     # the one- and two-step moves of the local search find nothing
     probe = copy.deepcopy(search)
@@ -62,7 +47,7 @@ def test_day_matching_finds_a_chain_of_three_that_single_moves_miss() -> None:
     assert seeds == [x]
     gain = match_day(search, 2, seeds)
     assert gain > 0
-    assert (_who(c, search, "x"), _who(c, search, "y"), _who(c, search, "z")) == (["b"], ["c"], ["d"])
+    assert (holders(c, search, "x"), holders(c, search, "y"), holders(c, search, "z")) == (["b"], ["c"], ["d"])
     terms = evaluate(c, search.by_need)
     report = check_plan(p, to_plan(c, search.by_need), weights=c.weights)
     assert not report.hard_violations
@@ -85,7 +70,7 @@ def test_day_matching_keeps_pinned_shifts() -> None:
     search = LocalSearch(c, by_need, pins=pinned, hint=None)
     assert match_day(search, 2, seeds_of_day(search, 2)) == 0  # x may not move, so nothing on day 2 can help
     gain, _ = match_days(search, float("inf"))  # a's shift of another day may go to b
-    assert _who(c, search, "x") == ["a"]
+    assert holders(c, search, "x") == ["a"]
     report = check_plan(p, to_plan(c, search.by_need), weights=c.weights)
     assert not report.hard_violations
     assert report.objective == before - gain

@@ -12,22 +12,7 @@ from ressursbank.solver.compile import Compiled, compile_problem
 from ressursbank.solver.engine import to_plan
 from ressursbank.solver.local_search import LocalSearch, _independent, _splits
 from ressursbank.solver.objective import evaluate
-from tests.helpers_engine import HEALTH, employee, need, problem
-
-AIDE = "aut.helsefagarbeider"  # nurses hold it implicitly; an aide holds only it
-
-
-def _search(p: Problem, pairs: dict[str, list[str]]) -> tuple[Compiled, LocalSearch, int]:
-    c = compile_problem(p)
-    by_need: list[list[int]] = [[] for _ in range(c.n_needs)]
-    for need_id, people in pairs.items():
-        by_need[c.need_index[need_id]] = [c.employee_index[e] for e in people]
-    before = sum(evaluate(c, by_need).values())
-    return c, LocalSearch(c, by_need, pins=set(), hint=None), before
-
-
-def _who(c: Compiled, search: LocalSearch, need_id: str) -> list[str]:
-    return sorted(c.employees[e].id for e in search.by_need[c.need_index[need_id]])
+from tests.helpers_engine import AIDE, HEALTH, employee, holders, local_search_of, need, problem
 
 
 def _assert_exact(p: Problem, c: Compiled, search: LocalSearch, before: int, gain: int) -> dict[str, int]:
@@ -48,12 +33,12 @@ def test_replace_reaches_a_person_busy_that_day() -> None:
     ]
     needs = [need("d0", 0), need("d1", 1), need("x", 2), need("y", 2, codes=(AIDE,))]
     p = problem(people, needs)
-    c, search, before = _search(p, {"d0": ["a"], "d1": ["a"], "x": ["a"], "y": ["b"]})
+    c, search, before = local_search_of(p, {"d0": ["a"], "d1": ["a"], "x": ["a"], "y": ["b"]})
     a, x = c.employee_index["a"], c.need_index["x"]
     assert not search.lawful(c.employee_index["b"], x)  # busy that day: no plain transfer
     gain = search.try_replace(a, x, width=4)
     assert gain > 0
-    assert (_who(c, search, "x"), _who(c, search, "y")) == (["b"], ["c"])
+    assert (holders(c, search, "x"), holders(c, search, "y")) == (["b"], ["c"])
     terms = _assert_exact(p, c, search, before, gain)
     assert terms["warnings"] == 0
 
@@ -65,12 +50,12 @@ def test_sunday_swap_breaks_a_pair() -> None:
     needs = [need("sun1", 6), need("sun2", 13), need("w2", 2), need("w3", 3), need("w9", 9), need("w10", 10)]
     p = problem(people, needs, days=14)
     plan = {"sun1": ["a"], "sun2": ["a"], "w9": ["a"], "w2": ["b"], "w3": ["b"], "w10": ["b"]}
-    c, search, before = _search(p, plan)
+    c, search, before = local_search_of(p, plan)
     start = evaluate(c, search.by_need)
     assert start["warnings"] > 0  # the Sunday pair
     gain = search.try_swap(c.employee_index["a"], c.need_index["sun1"], width=4)
     assert gain > 0
-    assert _who(c, search, "sun1") == ["b"]
+    assert holders(c, search, "sun1") == ["b"]
     terms = _assert_exact(p, c, search, before, gain)
     assert terms["warnings"] == 0
 
@@ -81,11 +66,11 @@ def test_bring_home_exchanges_with_a_colleague_lent_already() -> None:
     people = [employee(e, position_pct=40, norm=40.0) for e in "ab"]
     needs = [need("h1", 1, unit="host"), need("h3", 3, unit="host"), need("m2", 2), need("m4", 4)]
     p = problem(people, needs)
-    c, search, before = _search(p, {"h1": ["a"], "m4": ["a"], "h3": ["b"], "m2": ["b"]})
+    c, search, before = local_search_of(p, {"h1": ["a"], "m4": ["a"], "h3": ["b"], "m2": ["b"]})
     assert evaluate(c, search.by_need)["moved"] == 2 * c.weights.moved_person
     gain = search.try_bring_home(c.employee_index["a"], most=8)
     assert gain > 0
-    assert (_who(c, search, "h1"), _who(c, search, "m2")) == (["b"], ["a"])
+    assert (holders(c, search, "h1"), holders(c, search, "m2")) == (["b"], ["a"])
     terms = _assert_exact(p, c, search, before, gain)
     assert terms["moved"] == c.weights.moved_person
 
@@ -98,11 +83,11 @@ def test_bring_home_exchanges_with_a_visitor_at_home() -> None:
     people = [employee("a", position_pct=40, norm=40.0), far_reaching]
     needs = [need("h1", 1, unit="host"), need("m4", 4), need("m2", 2), need("f5", 5, unit="far")]
     p = problem(people, needs)
-    c, search, before = _search(p, {"h1": ["a"], "m4": ["a"], "m2": ["v"], "f5": ["v"]})
+    c, search, before = local_search_of(p, {"h1": ["a"], "m4": ["a"], "m2": ["v"], "f5": ["v"]})
     assert evaluate(c, search.by_need)["moved"] == 2 * c.weights.moved_person
     gain = search.try_bring_home(c.employee_index["a"], most=8)
     assert gain > 0
-    assert (_who(c, search, "h1"), _who(c, search, "m2")) == (["v"], ["a"])
+    assert (holders(c, search, "h1"), holders(c, search, "m2")) == (["v"], ["a"])
     terms = _assert_exact(p, c, search, before, gain)
     assert terms["moved"] == c.weights.moved_person
 
@@ -114,10 +99,10 @@ def test_bring_home_exchanges_two_shifts_of_the_same_day() -> None:
     people = [employee("a", position_pct=40, norm=40.0), far_reaching]
     needs = [need("h1", 1, unit="host"), need("m4", 4), need("m1", 1), need("f5", 5, unit="far")]
     p = problem(people, needs)
-    c, search, before = _search(p, {"h1": ["a"], "m4": ["a"], "m1": ["v"], "f5": ["v"]})
+    c, search, before = local_search_of(p, {"h1": ["a"], "m4": ["a"], "m1": ["v"], "f5": ["v"]})
     gain = search.try_bring_home(c.employee_index["a"], most=8)
     assert gain > 0
-    assert (_who(c, search, "h1"), _who(c, search, "m1")) == (["v"], ["a"])
+    assert (holders(c, search, "h1"), holders(c, search, "m1")) == (["v"], ["a"])
     terms = _assert_exact(p, c, search, before, gain)
     assert terms["moved"] == c.weights.moved_person
 
@@ -125,9 +110,9 @@ def test_bring_home_exchanges_two_shifts_of_the_same_day() -> None:
 def test_bring_home_undoes_what_does_not_pay() -> None:
     """Nobody else may take a's clinic shift (it needs a nurse, b is an aide): the move changes nothing."""
     p = problem([employee("a"), employee("b", codes=(AIDE, HEALTH))], [need("h1", 1, unit="host"), need("m2", 2)])
-    c, search, before = _search(p, {"h1": ["a"], "m2": ["b"]})
+    c, search, before = local_search_of(p, {"h1": ["a"], "m2": ["b"]})
     assert search.try_bring_home(c.employee_index["a"], most=8) == 0
-    assert (_who(c, search, "h1"), _who(c, search, "m2")) == (["a"], ["b"])
+    assert (holders(c, search, "h1"), holders(c, search, "m2")) == (["a"], ["b"])
     assert sum(evaluate(c, search.by_need).values()) == before
 
 
@@ -158,7 +143,7 @@ def test_cross_exchange_brings_two_lent_people_home() -> None:
     people = [employee("a", position_pct=40, norm=40.0), employee("b", "host", position_pct=40, norm=40.0)]
     needs = [need("h1", 1, unit="host"), need("h4", 4, unit="host"), need("m2", 2), need("m3", 3)]
     p = problem(people, needs)
-    c, search, before = _search(p, {"h1": ["a"], "m3": ["a"], "m2": ["b"], "h4": ["b"]})
+    c, search, before = local_search_of(p, {"h1": ["a"], "m3": ["a"], "m2": ["b"], "h4": ["b"]})
     assert evaluate(c, search.by_need)["moved"] == 2 * c.weights.moved_person
     a, b = c.employee_index["a"], c.employee_index["b"]
     assert search.away_shifts() == [(a, c.need_index["h1"]), (b, c.need_index["m2"])]
@@ -166,7 +151,7 @@ def test_cross_exchange_brings_two_lent_people_home() -> None:
     km = int(c.unit_km[c.e_home[a], c.e_home[b]])
     assert km > 0
     assert gain == 2 * c.weights.moved_person + 2 * km * c.weights.travel_per_km
-    assert (_who(c, search, "h1"), _who(c, search, "m2")) == (["b"], ["a"])
+    assert (holders(c, search, "h1"), holders(c, search, "m2")) == (["b"], ["a"])
     terms = _assert_exact(p, c, search, before, gain)
     assert terms["moved"] == terms["travel"] == 0
 
@@ -176,9 +161,9 @@ def test_cross_exchange_needs_a_lent_colleague_of_the_host() -> None:
     people = [employee("a", position_pct=40, norm=40.0), employee("b", "host", position_pct=40, norm=40.0)]
     needs = [need("h1", 1, unit="host"), need("h4", 4, unit="host"), need("m3", 3), need("h2", 2, unit="host")]
     p = problem(people, needs)
-    c, search, before = _search(p, {"h1": ["a"], "m3": ["a"], "h2": ["b"], "h4": ["b"]})
+    c, search, before = local_search_of(p, {"h1": ["a"], "m3": ["a"], "h2": ["b"], "h4": ["b"]})
     assert search.try_cross(c.employee_index["a"], c.need_index["h1"]) == 0
-    assert _who(c, search, "h1") == ["a"]
+    assert holders(c, search, "h1") == ["a"]
     assert sum(evaluate(c, search.by_need).values()) == before
 
 
@@ -201,7 +186,7 @@ def test_cross_exchange_through_a_third_person() -> None:
     ]
     p = problem(people, needs)
     plan = {"n": ["x"], "x3": ["x"], "m": ["y"], "y4": ["y"], "k": ["z"], "z5": ["z"]}
-    c, search, before = _search(p, plan)
+    c, search, before = local_search_of(p, plan)
     x, y, n = c.employee_index["x"], c.employee_index["y"], c.need_index["n"]
     search.cross_depth = 2
     assert search.try_cross(x, n) == 0  # x may not work the nurse shift m
@@ -209,6 +194,6 @@ def test_cross_exchange_through_a_third_person() -> None:
     gain = search.try_cross(x, n)
     km = int(c.unit_km[c.e_home[x], c.e_home[y]])
     assert gain == 2 * c.weights.moved_person + 2 * km * c.weights.travel_per_km
-    assert (_who(c, search, "n"), _who(c, search, "m"), _who(c, search, "k")) == (["y"], ["z"], ["x"])
+    assert (holders(c, search, "n"), holders(c, search, "m"), holders(c, search, "k")) == (["y"], ["z"], ["x"])
     terms = _assert_exact(p, c, search, before, gain)
     assert terms["moved"] == terms["travel"] == 0
