@@ -103,6 +103,8 @@ HEURISTIC_GAP = 1
 REPORT_SECONDS = 5.0
 
 Incumbent = tuple[int, Assignment]
+#: At a root's best Lagrangian point: (bound, per-employee minima, per employee the minimum with each cell forced).
+CellMinima = tuple[float, list[float], list[dict[tuple[int, int], float]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +178,7 @@ class _Tree:
         self.bans: list[list[Fixing]] = [[] for _ in range(compiled.employees)]
         self.banned_below: int | None = None  # the incumbent the bans were drawn against
         #: At the root's best point: (bound, per-employee minima, per employee the minimum with each cell forced).
-        self.cell_minima: tuple[float, list[float], list[dict[tuple[int, int], float]]] | None = None
+        self.cell_minima: CellMinima | None = None
 
     # -- incumbent --------------------------------------------------------------------------------------
     def offer(self, assignment: Assignment, *, announce: bool = True) -> None:
@@ -321,15 +323,8 @@ class _Tree:
         """Ban the cells :meth:`price_cells` rules out against the current incumbent; return how many are banned."""
         if self.cell_minima is None or self.best_value is None or self.best_value == self.banned_below:
             return sum(map(len, self.bans))
-        bound, minima, per = self.cell_minima
-        slack = self.best_value - 1 - bound
-        for e in range(self.c.employees):
-            # minima carry a hair less than the exact minimum: the margin keeps a tie from counting as a rise
-            self.bans[e] = [
-                (d, s, False)
-                for (d, s), value in sorted(per[e].items())
-                if value - minima[e] > slack + 1e-6 * (1.0 + abs(value) + abs(bound))
-            ]
+        for e, bans in enumerate(cell_bans(self.cell_minima, self.best_value)):
+            self.bans[e] = bans
             kept = []
             for column in self.master.columns[e]:
                 if _obeys(column[0], self.bans[e]):
@@ -498,6 +493,27 @@ class _Tree:
             return math.inf
         minimum = priced.minimum - 1e-9 * (1.0 + abs(priced.minimum))
         return max(bound, lagrangian - minima[e] + minimum)
+
+
+def cell_bans(cell_minima: CellMinima, incumbent: int) -> list[list[Fixing]]:
+    """Per employee, the cells (day, shift or ``OFF``) that no roster better than ``incumbent`` uses.
+
+    With ``L`` the point's bound, ``m_e`` employee ``e``'s minimum and ``m_e(d, s)`` the minimum with the cell
+    forced, every roster using the cell costs at least ``L - m_e + m_e(d, s)``; the objective is integral, so
+    when that exceeds ``incumbent - 1`` no better roster uses the cell. A ban is a fixing "not this cell" (for
+    ``OFF``: the employee works that day).
+    """
+    bound, minima, per = cell_minima
+    slack = incumbent - 1 - bound
+    # minima carry a hair less than the exact minimum: the margin keeps a tie from counting as a rise
+    return [
+        [
+            (d, s, False)
+            for (d, s), value in sorted(per[e].items())
+            if value - minima[e] > slack + 1e-6 * (1.0 + abs(value) + abs(bound))
+        ]
+        for e in range(len(minima))
+    ]
 
 
 def branch_and_price(

@@ -41,7 +41,7 @@ class CurtoisParams:
     ``concurrent_lns_max_vars``: up to this many, the monolithic model runs on one LP-heavy worker beside our
     LNS (session 12, 60 s, load 4-7, back to back: 12 5455 vs 6017 with CP-SAT's own two-worker portfolio,
     13 12273 vs 15333, 15 5390 vs 6373, 19 7544 vs 9335). Where something else already takes a core (the
-    background column generation of instance 11), or with no roster to start from, the model runs alone: up
+    background column generation of instance 18), or with no roster to start from, the model runs alone: up
     to ``lp_worker_max_vars`` on the max-LP worker (best bounds on 2-10), above it CP-SAT's own portfolio
     (LP worker + interleaved LNS).
     ``handover_share``: beside our LNS, a full model of more than ``lp_worker_max_vars`` variables has this
@@ -54,9 +54,11 @@ class CurtoisParams:
     ``colgen``: up to ``colgen_max_vars`` shift variables and ``colgen_max_days`` days (instances 4-11, 18), and
     up to ``branch_max_vars`` variables and ``branch_max_days`` days (also 14 and 16), column generation runs:
 
-    - up to ``branch_max_vars`` variables and ``branch_max_days`` days (instances 4-10, 14, 16; session 14,
+    - up to ``branch_max_vars`` variables and ``branch_max_days`` days (instances 4-11, 14, 16; session 14,
       60 s, load 4.5: 14 proven optimal at 1278 in 24 s, 16 at 3228 with bound 3224, against 1395 / 1272 and
-      3631 / 3197 on the full model + LNS), with ``branch``: branch-and-price (:mod:`.branch`)
+      3631 / 3197 on the full model + LNS; session 15, load 2.5-5: 11 proven optimal at 3443 in 17-21 s wall,
+      9-12 CPU s, the root's restricted master IP finding the roster at its bound, against 3449 / 3443 from the
+      background column generation beside the full model + LNS), with ``branch``: branch-and-price (:mod:`.branch`)
       on all pricing workers (processes for the dynamic programme, ``branch_pricing_processes``: one while our
       LNS runs beside the root, all in the tree), with reduced-cost bans of cells before the tree
       (``branch_reduced_cost_fixing``), with our LNS beside the root only (``branch_lns_during_root``; beside
@@ -67,7 +69,7 @@ class CurtoisParams:
       proven optimal standalone in 17-33 s; 7 at 1056-1058 with bound 1055); otherwise (instance 9, LP gap
       7.5 %) the full model + LNS take the rest of the budget with the root bound posted. Without ``branch``,
       the older path: column generation for up to ``colgen_share`` beside our LNS, then the full model.
-    - above ``branch_max_vars`` variables or ``branch_max_days`` days (instances 11, 18), the root column
+    - above ``branch_max_vars`` variables or ``branch_max_days`` days (instance 18), the root column
       generation runs in the background on one pricing thread for up to ``colgen_background_share`` of the
       budget while the full model searches; its bound is reported at the end (measured at 60 s, load 4.5-5: 11
       roster 3682 bound 3443 vs 3674 bound 2 without; session 14, load 4.7-5.2: 18 5988 / 4418 vs 6290 / 28).
@@ -98,7 +100,7 @@ class CurtoisParams:
     branch_lns_during_root: bool = True
     branch_max_gap: float = 0.02
     branch_root_share: float = 0.6
-    branch_max_vars: int = 5_000
+    branch_max_vars: int = 6_000
     branch_max_days: int = 56
     branch_pricing_processes: bool = True
     branch_reduced_cost_fixing: bool = True
