@@ -56,6 +56,18 @@ MAX_CELLS = 1_500_000
 MAX_TOTAL_CELLS = 100_000_000
 #: The pointers are 16-bit.
 MAX_POINTER = 65_535
+#: The Lagrangian programme keeps the weekends as an axis only up to this many cells over all days.
+RELAXED_MAX_TOTAL_CELLS = 100_000_000
+#: At most this many Lagrangian iterations (one programme each) per call,
+RELAXED_ITERATIONS = 12
+#: and it stops once the best lawful row is within this share of the bound (a best response needs no more),
+RELAXED_STOP_GAP = 1e-3
+#: or once a lawful row exists and this many iterations in a row did not improve it.
+RELAXED_PATIENCE = 3
+#: The weekend price's first try when none is known (the duals of a cover cell are in the tens to hundreds),
+WEEKEND_PRICE_START = 16.0
+#: and the width of the bracket below which its bisection stops.
+WEEKEND_PRICE_RESOLUTION = 0.5
 
 Array = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -71,10 +83,15 @@ _BUFFERS = threading.local()
 
 @dataclass(frozen=True, slots=True)
 class DpPriced:
-    """Rows of least reduced cost (best last; all lawful) and the exact minimum (``math.inf``: none lawful)."""
+    """Rows of least reduced cost (best last; all lawful) and the exact minimum (``math.inf``: none lawful).
+
+    With ``exact`` false (the Lagrangian programme of a too large employee), ``minimum`` is a proven lower bound
+    on the least reduced cost and the rows are lawful but not necessarily the cheapest (possibly none).
+    """
 
     rows: tuple[Row, ...]
     minimum: float
+    exact: bool = True
 
 
 class DpPricer:
@@ -112,7 +129,16 @@ class DpPricer:
         # the counter grows by one when a run starts on either day of a weekend, or goes on into its first day
         self.weekend_start = np.maximum(first, second) if self.track_weekends else np.zeros(c.days, np.int64)
         self.weekend_continue = first if self.track_weekends else np.zeros(c.days, np.int64)
+        self.weekend_axis = self.track_weekends  # false while the Lagrangian programme prices the weekends
+        self.weekend_days = c.weekends
         self.tracked: list[int] = []  # shift types whose counter is an axis (grown lazily; the tight ones kept)
+        # Caps that can bind: the Lagrangian programme prices them (multipliers kept from call to call, where the
+        # duals change little, so a call starts near its best point).
+        self.capped = np.array([s for s in range(c.shifts) if 0 < self.caps[s] < c.days], dtype=np.int64)
+        self.multipliers = np.zeros(c.shifts)
+        self.weekend_multiplier = 0.0
+        self.forbidden_next = c.forbidden_next
+        self.minutes = c.minutes
         # A run remembers the class of its last shift: the shift types with the same forbidden successors.
         classes: dict[frozenset[int], int] = {}
         self.class_of = np.array(
@@ -166,7 +192,7 @@ class DpPricer:
     # -- the programme ------------------------------------------------------------------------------------
     def _resource_shape(self) -> tuple[int, ...]:
         shape = [self.minute_cells]
-        if self.track_weekends:
+        if self.weekend_axis:
             shape.append(self.weekend_limit + 1)
         shape.extend(self.caps[s] + 1 for s in self.tracked)
         return tuple(shape)
@@ -178,7 +204,7 @@ class DpPricer:
         """Return the flat moves ``delta[s, w]``, their penalty ``blocked[s, w, r]`` (0 where allowed, else
         infinite), the final penalty per cell (infinite below the minimum of minutes) and the stride
         of the minutes, and the kinds of shift types that differ only in cost, for the tracked caps."""
-        tracked = tuple(self.tracked)
+        tracked = (*self.tracked, -1) if self.weekend_axis else tuple(self.tracked)
         if self._moves_cache is None or self._moves_for != tracked:
             shape = self._resource_shape()
             cells = int(np.prod(shape))
@@ -189,7 +215,7 @@ class DpPricer:
             for s in range(self.n):
                 for w in range(2):
                     offsets = [self.step[s]]
-                    if self.track_weekends:
+                    if self.weekend_axis:
                         offsets.append(w)
                     offsets.extend(int(t == s) for t in self.tracked)
                     delta[s, w] = sum(o * stride for o, stride in zip(offsets, strides, strict=True))
@@ -258,10 +284,21 @@ class DpPricer:
         return off, work, first, off_from, work_from, first_from
 
     def price(
-        self, duals: Sequence[Sequence[float]] | Array, fixings: Sequence[Fixing] = (), columns: int = 1
+        self,
+        duals: Sequence[Sequence[float]] | Array,
+        fixings: Sequence[Fixing] = (),
+        columns: int = 1,
+        *,
+        relaxed: bool = False,
     ) -> DpPriced | None:
         """Return the ``columns`` best lawful rows (best last) and the exact minimum of ``cost - duals . cover``,
-        or ``None`` when the programme would be too large (use another pricer)."""
+        or ``None`` when the programme would be too large (use another pricer).
+
+        With ``relaxed``, a too large programme (year-long caps: each tracked cap multiplies the cells) gives way
+        to the Lagrangian one instead (``exact`` false: lawful rows, not always the cheapest, and a lower bound;
+        see :meth:`_price_relaxed`): right for a best response, not for column generation, whose convergence
+        needs the exact minimum. ``None`` then only when even that is too large.
+        """
         labels = self._labels(fixings)
         if labels is None:
             return DpPriced((), math.inf)
@@ -271,35 +308,10 @@ class DpPricer:
         if max(self.n * classes, classes + self.k_max * classes) > MAX_POINTER:
             return None
         while True:
-            cells_a_day = self._states() * math.prod(self._resource_shape())
-            if cells_a_day > MAX_CELLS or cells_a_day * self.days > MAX_TOTAL_CELLS:
-                return None
-            delta, blocked, final_penalty, stride, kind_start, kind_shifts = self._moves()
-            buffers = self._buffers(final_penalty.size)
-            pricing_kernel.forward(
-                cost,
-                off_ok,
-                shift_ok,
-                self.weekend_start,
-                self.weekend_continue,
-                delta,
-                blocked,
-                self.class_of,
-                self.group_of,
-                self.group_start,
-                self.group_classes,
-                kind_start,
-                kind_shifts,
-                self.low,
-                self.high,
-                stride,
-                self.a,
-                *buffers,
-            )
-            rows = np.empty((max(1, columns), self.days), dtype=np.int64)
-            values = np.empty(max(1, columns))
-            found = pricing_kernel.best_rows(
-                *buffers, final_penalty, self.weekend_start, self.weekend_continue, delta, rows, values
+            if self._too_large():
+                return self._price_relaxed(cost, off_ok, shift_ok, columns) if relaxed else None
+            rows, values, found = self._run(
+                cost, off_ok, shift_ok, self.weekend_start, self.weekend_continue, 0.0, columns
             )
             if found == 0:
                 return DpPriced((), math.inf)
@@ -314,6 +326,203 @@ class DpPricer:
             # Keep as axes only the caps the best row meets exactly (likely needed at the next duals too).
             self.tracked = [t for t in self.tracked if counts[0, t] >= self.caps[t]]
             return DpPriced(tuple(reversed(lawful)), float(values[0]))
+
+    def _too_large(self) -> bool:
+        cells_a_day = self._states() * math.prod(self._resource_shape())
+        return cells_a_day > MAX_CELLS or cells_a_day * self.days > MAX_TOTAL_CELLS
+
+    def _run(
+        self,
+        cost: Array,
+        off_ok: Bools,
+        shift_ok: Bools,
+        weekend_start: Ints,
+        weekend_continue: Ints,
+        weekend_price: float,
+        columns: int,
+    ) -> tuple[Ints, Array, int]:
+        """Run the compiled programme on the current axes; return the best rows, their values and how many
+        are finite."""
+        delta, blocked, final_penalty, stride, kind_start, kind_shifts = self._moves()
+        buffers = self._buffers(final_penalty.size)
+        pricing_kernel.forward(
+            cost,
+            off_ok,
+            shift_ok,
+            weekend_start,
+            weekend_continue,
+            delta,
+            blocked,
+            self.class_of,
+            self.group_of,
+            self.group_start,
+            self.group_classes,
+            kind_start,
+            kind_shifts,
+            self.low,
+            self.high,
+            stride,
+            self.a,
+            weekend_price,
+            *buffers,
+        )
+        rows = np.empty((max(1, columns), self.days), dtype=np.int64)
+        values = np.empty(max(1, columns))
+        found = pricing_kernel.best_rows(*buffers, final_penalty, weekend_start, weekend_continue, delta, rows, values)
+        return rows, values, int(found)
+
+    # -- the Lagrangian programme (too large for the exact one) -----------------------------------------------
+    def _price_relaxed(self, cost: Array, off_ok: Bools, shift_ok: Bools, columns: int) -> DpPriced | None:
+        """Price with the binding caps (and, when its axis is too large, the weekend limit) moved into the cost.
+
+        Each capped shift type costs its multiplier per use and each working weekend the weekend multiplier;
+        the programme over the remaining rules (runs, successions, minutes) is exact, so its minimum less the
+        multipliers times the limits is a lower bound on the true minimum (weak duality), and every row it
+        returns obeys all but the priced rules. The multipliers follow a subgradient (Polyak steps towards the
+        best lawful row's value); a row over a cap is repaired where another shift type of the same length fits
+        the day (same runs and minutes). Rows are checked against every priced rule before they are returned.
+        """
+        saved = self.tracked
+        self.tracked = []
+        self.weekend_axis = False
+        if self.track_weekends:
+            self.weekend_axis = True
+            if self._too_large() or self._cells() * self.days > RELAXED_MAX_TOTAL_CELLS:
+                self.weekend_axis = False
+        try:
+            if self._too_large():
+                return None
+            return self._subgradient(cost, off_ok, shift_ok, columns)
+        finally:
+            self.tracked = saved
+            self.weekend_axis = self.track_weekends
+
+    def _cells(self) -> int:
+        return self._states() * math.prod(self._resource_shape())
+
+    def _subgradient(self, cost: Array, off_ok: Bools, shift_ok: Bools, columns: int) -> DpPriced:
+        capped = self.capped
+        caps = self.caps_array[capped].astype(np.float64)
+        price_weekends = self.track_weekends and not self.weekend_axis
+        multipliers = self.multipliers.copy()
+        # The weekend price is bisected (the weekends of the best row fall as it rises): ``low`` a price whose row
+        # works too many weekends, ``high`` one whose row obeys the limit.
+        weekend_multiplier = self.weekend_multiplier if price_weekends else 0.0
+        low, high = 0.0, math.inf
+        best_bound = -math.inf
+        lawful: dict[Row, float] = {}
+        best_lawful = math.inf
+        stale = 0
+        theta = 1.0
+        falls = 0
+        for _ in range(RELAXED_ITERATIONS):
+            rows, values, found = self._run(
+                cost + multipliers,
+                off_ok,
+                shift_ok,
+                self.weekend_start,
+                self.weekend_continue,
+                weekend_multiplier,
+                max(2, columns),
+            )
+            if found == 0:
+                # the relaxation has no row at all, so neither has the programme
+                return DpPriced((), math.inf)
+            bound = float(values[0]) - float(multipliers[capped] @ caps)
+            if price_weekends:
+                bound -= weekend_multiplier * self.weekend_limit
+            if bound > best_bound + 1e-9:
+                best_bound, falls = bound, 0
+            else:
+                falls += 1
+                if falls >= 2:
+                    theta, falls = theta / 2, 0
+            improved = False
+            for column in range(found):
+                row = self._lawful(rows[column], cost, shift_ok)
+                if row is None:
+                    continue
+                value = float(cost[np.flatnonzero(np.asarray(row) >= 0), [s for s in row if s >= 0]].sum())
+                if row not in lawful:
+                    lawful[row] = value
+                    if value < best_lawful - 1e-9:
+                        best_lawful, improved = value, True
+            stale = 0 if improved else stale + 1
+            if best_lawful - best_bound <= RELAXED_STOP_GAP * max(1.0, abs(best_bound)):
+                break
+            if lawful and stale >= RELAXED_PATIENCE:
+                break
+            # Caps: a projected subgradient step (Polyak's, towards the best lawful row's value).
+            over = np.bincount(rows[0] + 1, minlength=self.n + 1)[1:][capped] - caps
+            gradient = np.where((over > 0) | (multipliers[capped] > 0), over, 0.0)
+            norm = float(gradient @ gradient)
+            if norm > 0:
+                target = best_lawful if lawful else bound + max(1.0, 0.05 * abs(bound))
+                step = theta * max(target - bound, 1e-3) / norm
+                multipliers[capped] = np.maximum(0.0, multipliers[capped] + step * gradient)
+            moved = norm > 0
+            if price_weekends:
+                weekends = self._weekends(rows[0])
+                if weekends > self.weekend_limit:
+                    low = weekend_multiplier
+                    moved = True
+                    weekend_multiplier = (
+                        (low + high) / 2 if high < math.inf else max(2 * weekend_multiplier, WEEKEND_PRICE_START)
+                    )
+                else:
+                    high = weekend_multiplier
+                    if weekends < self.weekend_limit and high - low > WEEKEND_PRICE_RESOLUTION:
+                        moved = True
+                        weekend_multiplier = (low + high) / 2
+            if not moved:
+                break
+        # The next call starts from here (its duals are usually close): the weekend price that last kept the limit.
+        self.multipliers = multipliers
+        if price_weekends:
+            self.weekend_multiplier = high if high < math.inf else weekend_multiplier
+        best = sorted(lawful, key=lawful.__getitem__)[: max(1, columns)]
+        exact = bool(lawful) and best_lawful - best_bound <= 1e-9 * max(1.0, abs(best_bound))
+        return DpPriced(tuple(reversed(best)), best_bound, exact)
+
+    def _weekends(self, row: Ints) -> int:
+        return sum(1 for days in self.weekend_days if any(row[d] >= 0 for d in days))
+
+    def _lawful(self, row: Ints, cost: Array, shift_ok: Bools) -> Row | None:
+        """Return ``row`` (from the Lagrangian programme: lawful but for the priced rules), repaired over its caps
+        by cheapest swaps to another shift type of the same length where the successions allow, if it then obeys
+        every rule; else ``None``."""
+        if self.track_weekends and self._weekends(row) > self.weekend_limit:
+            return None
+        counts = np.bincount(row + 1, minlength=self.n + 1)[1:]
+        if not (counts > self.caps_array).any():
+            return tuple(row.tolist())
+        fixed = row.tolist()
+        for s in np.flatnonzero(counts > self.caps_array).tolist():
+            swaps: list[tuple[float, int, int]] = []
+            for d in np.flatnonzero(row == s).tolist():
+                for t in range(self.n):
+                    if t != s and self.minutes[t] == self.minutes[s] and shift_ok[d, t]:
+                        swaps.append((float(cost[d, t] - cost[d, s]), d, t))
+            swaps.sort()
+            for _, d, t in swaps:
+                if counts[s] <= self.caps[s]:
+                    break
+                if fixed[d] != s or counts[t] >= self.caps[t] or not self._fits(fixed, d, t):
+                    continue
+                fixed[d] = t
+                counts[s] -= 1
+                counts[t] += 1
+            if counts[s] > self.caps[s]:
+                return None
+        return tuple(fixed)
+
+    def _fits(self, row: list[int], d: int, t: int) -> bool:
+        """Whether shift ``t`` on day ``d`` obeys the successions with the days around it."""
+        before = row[d - 1] if d > 0 else OFF
+        after = row[d + 1] if d + 1 < self.days else OFF
+        return (before == OFF or t not in self.forbidden_next[before]) and (
+            after == OFF or after not in self.forbidden_next[t]
+        )
 
 
 #: The compiled instance of a pool's worker process and its programmes, built on first use per employee.

@@ -125,6 +125,7 @@ def forward(
     high: Ints,
     stride: int,
     a: int,
+    weekend_price: float,
     last_off: Floats,
     last_work: Floats,
     last_first: Floats,
@@ -133,7 +134,9 @@ def forward(
     first_from: Pointers,
 ) -> None:
     """Run the programme over all days: ``last_off``, ``last_work`` and ``last_first`` get the values after the
-    last day, the pointer arrays every day's (see the module docstring)."""
+    last day, the pointer arrays every day's (see the module docstring). A move that counts a new working
+    weekend (``weekend_start`` / ``weekend_continue``) also costs ``weekend_price`` (a Lagrangian multiplier of
+    the weekend limit when its axis is left out; 0 otherwise)."""
     days, b, cells = off_from.shape
     k = work_from.shape[1]
     classes = work_from.shape[2]
@@ -226,16 +229,18 @@ def forward(
             c = class_of[s]
             w = weekend_start[d]
             move = delta[s, w]
+            start_price = price + w * weekend_price
             # the sources r whose target r + move lies in this day's window
             r_low = max(source_low, target_low - move)
             r_high = min(source_high, target_high - move)
             # start a run after a long enough off run (on day 0: the exempt start)
             if d == 0:
-                _relax(first[c], first_from[0, c], prev_off[b - 1], blocked[s, w], price, move, r_low, r_high, s)
+                _relax(first[c], first_from[0, c], prev_off[b - 1], blocked[s, w], start_price, move, r_low, r_high, s)
                 continue
-            _relax(work[0, c], work_from[d, 0, c], prev_off[b - 1], blocked[s, w], price, move, r_low, r_high, s)
+            _relax(work[0, c], work_from[d, 0, c], prev_off[b - 1], blocked[s, w], start_price, move, r_low, r_high, s)
             w = weekend_continue[d]
             move = delta[s, w]
+            price = price + w * weekend_price
             r_low = max(source_low, target_low - move)
             r_high = min(source_high, target_high - move)
             g = group_of[s]

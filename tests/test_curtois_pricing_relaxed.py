@@ -1,0 +1,129 @@
+"""The Lagrangian programme of :mod:`ressursbank.solver.curtois.pricing_dp` (``price(..., relaxed=True)``).
+
+Where the exact programme would be too large (year-long caps), best responses still need a lawful row fast: the
+binding caps (and, when its axis is too large, the weekend limit) are priced by multipliers instead. CP-SAT's
+pricer is the reference on made-up instances with binding caps and weekend limits (the exact programme's limits
+lowered so the caps cannot be tracked): the minimum returned is a lower bound on CP-SAT's, every row is lawful by
+the checker and true to the fixings, no row is cheaper than that minimum, and a row flagged exact is optimal.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from ressursbank.checker.curtois import check_employee
+from ressursbank.exceptions import DomainError
+from ressursbank.formats.curtois import parse_curtois
+from ressursbank.solver.curtois import colgen, pricing_dp
+from ressursbank.solver.curtois.colgen import Fixing, Pricer
+from ressursbank.solver.curtois.compile import OFF, Compiled, compile_instance
+from ressursbank.solver.curtois.pricing_dp import DpPricer
+from tests.test_curtois_pricing_kernel import SHIFTS, _instance_text
+
+
+def _reduced(compiled: Compiled, e: int, duals: list[list[float]], row: tuple[int, ...]) -> float:
+    return sum(compiled.request_cost[e][d].get(s, 0) - duals[d][s] for d, s in enumerate(row) if s != OFF)
+
+
+def _no_room_for_caps(monkeypatch: pytest.MonkeyPatch, compiled: Compiled) -> None:
+    """Let the exact programme hold the minutes and weekends but no cap's counter."""
+    largest = max(
+        pricer._states() * pricer.minute_cells * (pricer.weekend_limit + 1)
+        for pricer in (DpPricer(compiled, e) for e in range(compiled.employees))
+    )
+    monkeypatch.setattr(pricing_dp, "MAX_CELLS", largest)
+
+
+@pytest.mark.parametrize(("seed", "weekend_axis"), [(1, True), (2, True), (3, False), (5, False)])
+def test_lower_bound_and_lawful_rows_against_cp_sat(
+    seed: int, weekend_axis: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    instance = parse_curtois(_instance_text(rng, 28, 5), name=f"made-up relaxed {seed}")
+    compiled = compile_instance(instance)
+    shift_ids = [s.id for s in instance.shift_types]
+    monkeypatch.setattr(colgen, "PRICING_DP", False)
+    _no_room_for_caps(monkeypatch, compiled)
+    if not weekend_axis:
+        monkeypatch.setattr(pricing_dp, "RELAXED_MAX_TOTAL_CELLS", 0)
+    relaxed_calls = relaxed_rows = with_rows = 0
+    for e, employee in enumerate(instance.employees):
+        pricer = DpPricer(compiled, e)
+        for with_fixings in (False, True, False):
+            # duals that favour some shift types strongly, so caps, weekends and the minutes' maximum bind
+            duals = [[rng.uniform(-20, 60) * rng.random() for _ in SHIFTS] for _ in range(compiled.days)]
+            fixings: list[Fixing] = []
+            if with_fixings:
+                for d in rng.sample(range(compiled.days), 3):
+                    fixings.append((d, rng.choice([OFF, *range(compiled.shifts)]), rng.random() < 0.5))
+            priced = pricer.price(duals, fixings, columns=3, relaxed=True)
+            assert priced is not None
+            reference = Pricer(compiled, e)
+            if not reference.fix(fixings):
+                assert math.isinf(priced.minimum)
+                continue
+            try:
+                solved = reference.price(duals, time_limit=30)
+            except DomainError:  # the made-up employee has no lawful roster at all
+                assert not priced.rows
+                continue
+            assert solved.optimal
+            tolerance = compiled.days / colgen.PRICE_SCALE
+            if not solved.rows:
+                assert not priced.rows
+                continue
+            relaxed_calls += not priced.exact
+            relaxed_rows += not priced.exact and bool(priced.rows)
+            # weak duality: never above the true minimum
+            assert priced.minimum <= solved.bound + tolerance
+            if priced.exact:
+                assert priced.rows
+                assert _reduced(compiled, e, duals, priced.rows[-1]) == pytest.approx(solved.bound, abs=tolerance)
+            with_rows += bool(priced.rows)
+            previous = -math.inf
+            for row in priced.rows[::-1]:
+                shifts = {d: shift_ids[s] for d, s in enumerate(row) if s != OFF}
+                assert list(check_employee(instance, employee, shifts)) == []
+                assert all((row[d] == s) == on for d, s, on in fixings)
+                reduced = _reduced(compiled, e, duals, row)
+                assert reduced >= solved.bound - tolerance and reduced >= previous - 1e-9  # best last
+                previous = reduced
+    print(f"relaxed {relaxed_calls}, with rows {relaxed_rows}; rows in {with_rows} of {3 * compiled.employees}")
+    assert relaxed_rows > 0  # the caps did bind: some rows came from the multipliers
+    assert with_rows >= 2 * compiled.employees  # most calls found a lawful row
+
+
+def test_without_relaxed_a_too_large_programme_still_gives_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Column generation's calls stay exact: without ``relaxed`` the caller prices by CP-SAT as before."""
+    rng = random.Random(1)
+    compiled = compile_instance(parse_curtois(_instance_text(rng, 28, 5), name="made-up exact"))
+    monkeypatch.setattr(pricing_dp, "MAX_CELLS", 1)
+    duals = [[rng.uniform(-20, 60) for _ in SHIFTS] for _ in range(compiled.days)]
+    assert DpPricer(compiled, 0).price(duals) is None
+    assert DpPricer(compiled, 0).price(duals, relaxed=True) is None  # too large even without the caps
+
+
+def test_unbinding_caps_give_the_exact_minimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the cheapest row under no multipliers obeys every cap, the Lagrangian programme proves it optimal."""
+    rng = random.Random(4)
+    compiled = compile_instance(parse_curtois(_instance_text(rng, 28, 4), name="made-up loose"))
+    checked = 0
+    for e in range(compiled.employees):
+        # capped shift types cost dearly, the others pay: the best row keeps clear of every cap
+        uncapped = [compiled.caps[e][s] >= compiled.days for s in range(compiled.shifts)]
+        duals = [[30.0 if free else -30.0 for free in uncapped] for _ in range(compiled.days)]
+        exact = DpPricer(compiled, e).price(duals)
+        with monkeypatch.context() as patch:
+            _no_room_for_caps(patch, compiled)
+            relaxed = DpPricer(compiled, e).price(duals, relaxed=True)
+        assert exact is not None and relaxed is not None
+        if not any(uncapped) or not exact.rows:
+            continue
+        assert relaxed.exact
+        assert relaxed.minimum == pytest.approx(exact.minimum, abs=1e-9)
+        assert _reduced(compiled, e, duals, relaxed.rows[-1]) == pytest.approx(exact.minimum, abs=1e-9)
+        checked += 1
+    assert checked > 0
