@@ -37,18 +37,20 @@ def _no_room_for_caps(monkeypatch: pytest.MonkeyPatch, compiled: Compiled) -> No
     monkeypatch.setattr(pricing_dp, "MAX_CELLS", largest)
 
 
-@pytest.mark.parametrize(("seed", "weekend_axis"), [(1, True), (2, True), (3, False), (5, False)])
-def test_lower_bound_and_lawful_rows_against_cp_sat(
-    seed: int, weekend_axis: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.parametrize(
+    ("seed", "priced"), [(1, "caps"), (2, "caps"), (3, "minutes"), (5, "minutes"), (3, "weekends"), (6, "weekends")]
+)
+def test_lower_bound_and_lawful_rows_against_cp_sat(seed: int, priced: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``priced``: what the multipliers price besides the caps (the minutes or weekends axis left out)."""
     rng = random.Random(seed)
     instance = parse_curtois(_instance_text(rng, 28, 5), name=f"made-up relaxed {seed}")
     compiled = compile_instance(instance)
     shift_ids = [s.id for s in instance.shift_types]
     monkeypatch.setattr(colgen, "PRICING_DP", False)
     _no_room_for_caps(monkeypatch, compiled)
-    if not weekend_axis:
+    if priced != "caps":
         monkeypatch.setattr(pricing_dp, "RELAXED_MAX_TOTAL_CELLS", 0)
+        monkeypatch.setattr(pricing_dp, "PRICE_MINUTES", priced == "minutes")
     relaxed_calls = relaxed_rows = with_rows = 0
     for e, employee in enumerate(instance.employees):
         pricer = DpPricer(compiled, e)
@@ -59,32 +61,32 @@ def test_lower_bound_and_lawful_rows_against_cp_sat(
             if with_fixings:
                 for d in rng.sample(range(compiled.days), 3):
                     fixings.append((d, rng.choice([OFF, *range(compiled.shifts)]), rng.random() < 0.5))
-            priced = pricer.price(duals, fixings, columns=3, relaxed=True)
-            assert priced is not None
+            answer = pricer.price(duals, fixings, columns=3, relaxed=True)
+            assert answer is not None
             reference = Pricer(compiled, e)
             if not reference.fix(fixings):
-                assert math.isinf(priced.minimum)
+                assert math.isinf(answer.minimum)
                 continue
             try:
                 solved = reference.price(duals, time_limit=30)
             except DomainError:  # the made-up employee has no lawful roster at all
-                assert not priced.rows
+                assert not answer.rows
                 continue
             assert solved.optimal
             tolerance = compiled.days / colgen.PRICE_SCALE
             if not solved.rows:
-                assert not priced.rows
+                assert not answer.rows
                 continue
-            relaxed_calls += not priced.exact
-            relaxed_rows += not priced.exact and bool(priced.rows)
+            relaxed_calls += not answer.exact
+            relaxed_rows += not answer.exact and bool(answer.rows)
             # weak duality: never above the true minimum
-            assert priced.minimum <= solved.bound + tolerance
-            if priced.exact:
-                assert priced.rows
-                assert _reduced(compiled, e, duals, priced.rows[-1]) == pytest.approx(solved.bound, abs=tolerance)
-            with_rows += bool(priced.rows)
+            assert answer.minimum <= solved.bound + tolerance
+            if answer.exact:
+                assert answer.rows
+                assert _reduced(compiled, e, duals, answer.rows[-1]) == pytest.approx(solved.bound, abs=tolerance)
+            with_rows += bool(answer.rows)
             previous = -math.inf
-            for row in priced.rows[::-1]:
+            for row in answer.rows[::-1]:
                 shifts = {d: shift_ids[s] for d, s in enumerate(row) if s != OFF}
                 assert list(check_employee(instance, employee, shifts)) == []
                 assert all((row[d] == s) == on for d, s, on in fixings)

@@ -58,6 +58,8 @@ MAX_TOTAL_CELLS = 100_000_000
 MAX_POINTER = 65_535
 #: The Lagrangian programme keeps the weekends as an axis only up to this many cells over all days.
 RELAXED_MAX_TOTAL_CELLS = 100_000_000
+#: Where the weekends do not fit as an axis beside the minutes, keep them and price the minutes instead.
+PRICE_MINUTES = True
 #: At most this many Lagrangian iterations (one programme each) per call,
 RELAXED_ITERATIONS = 12
 #: and it stops once the best lawful row is within this share of the bound (a best response needs no more),
@@ -68,6 +70,9 @@ RELAXED_PATIENCE = 3
 WEEKEND_PRICE_START = 16.0
 #: and the width of the bracket below which its bisection stops.
 WEEKEND_PRICE_RESOLUTION = 0.5
+#: The minutes' price (per minute): its first step when the bracket is open, and the width where it stops.
+MINUTES_PRICE_STEP = 0.01
+MINUTES_PRICE_RESOLUTION = 1e-4
 
 Array = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -186,12 +191,15 @@ class DpPricer:
             [min(self.minute_cells - 1, most_worked(d + 1) * longest) for d in range(c.days)], dtype=np.int64
         )
         self.lowest = lowest
+        self.minutes_axis = True  # false while the Lagrangian programme prices the minutes (see _price_relaxed)
+        self.minutes_multiplier = 0.0
+        self._no_window = np.zeros(c.days, dtype=np.int64)
         self._moves_for: tuple[int, ...] | None = None
         self._moves_cache: tuple[Ints, Array, Array, int, Ints, Ints] | None = None
 
     # -- the programme ------------------------------------------------------------------------------------
     def _resource_shape(self) -> tuple[int, ...]:
-        shape = [self.minute_cells]
+        shape = [self.minute_cells if self.minutes_axis else 1]
         if self.weekend_axis:
             shape.append(self.weekend_limit + 1)
         shape.extend(self.caps[s] + 1 for s in self.tracked)
@@ -204,7 +212,7 @@ class DpPricer:
         """Return the flat moves ``delta[s, w]``, their penalty ``blocked[s, w, r]`` (0 where allowed, else
         infinite), the final penalty per cell (infinite below the minimum of minutes) and the stride
         of the minutes, and the kinds of shift types that differ only in cost, for the tracked caps."""
-        tracked = (*self.tracked, -1) if self.weekend_axis else tuple(self.tracked)
+        tracked = (*self.tracked, -1 - self.weekend_axis - 2 * self.minutes_axis)
         if self._moves_cache is None or self._moves_for != tracked:
             shape = self._resource_shape()
             cells = int(np.prod(shape))
@@ -214,14 +222,14 @@ class DpPricer:
             valid = np.ones((self.n, 2, cells), dtype=np.bool_)
             for s in range(self.n):
                 for w in range(2):
-                    offsets = [self.step[s]]
+                    offsets = [self.step[s] if self.minutes_axis else 0]
                     if self.weekend_axis:
                         offsets.append(w)
                     offsets.extend(int(t == s) for t in self.tracked)
                     delta[s, w] = sum(o * stride for o, stride in zip(offsets, strides, strict=True))
                     for axis, (offset, size) in enumerate(zip(offsets, shape, strict=True)):
                         valid[s, w] &= coordinates[axis] + offset < size
-            final = np.where(coordinates[0] < self.lowest, np.inf, 0.0)
+            final = np.where(coordinates[0] < (self.lowest if self.minutes_axis else 0), np.inf, 0.0)
             blocked = np.where(valid, 0.0, np.inf)
             # shift types that differ only in cost: the same class, predecessors and moves
             kinds: dict[tuple[int, int, int, int], list[int]] = {}
@@ -359,8 +367,8 @@ class DpPricer:
             self.group_classes,
             kind_start,
             kind_shifts,
-            self.low,
-            self.high,
+            self.low if self.minutes_axis else self._no_window,
+            self.high if self.minutes_axis else self._no_window,
             stride,
             self.a,
             weekend_price,
@@ -384,18 +392,21 @@ class DpPricer:
         """
         saved = self.tracked
         self.tracked = []
-        self.weekend_axis = False
-        if self.track_weekends:
-            self.weekend_axis = True
-            if self._too_large() or self._cells() * self.days > RELAXED_MAX_TOTAL_CELLS:
-                self.weekend_axis = False
         try:
+            # Keep the weekends as an axis where it fits; else price them (minutes kept), unless the weekends
+            # are better kept and the minutes priced: a weekend price flips many weekends at once (instance 24:
+            # 30 -> 4 weekends for a small rise), while many rows meet the minutes by swapping shift lengths.
+            self.weekend_axis = self.track_weekends
+            if self.track_weekends and (self._too_large() or self._cells() * self.days > RELAXED_MAX_TOTAL_CELLS):
+                self.minutes_axis = not (PRICE_MINUTES and len(set(self.minutes)) > 1)
+                self.weekend_axis = not self.minutes_axis
             if self._too_large():
                 return None
             return self._subgradient(cost, off_ok, shift_ok, columns)
         finally:
             self.tracked = saved
             self.weekend_axis = self.track_weekends
+            self.minutes_axis = True
 
     def _cells(self) -> int:
         return self._states() * math.prod(self._resource_shape())
@@ -409,6 +420,15 @@ class DpPricer:
         # works too many weekends, ``high`` one whose row obeys the limit.
         weekend_multiplier = self.weekend_multiplier if price_weekends else 0.0
         low, high = 0.0, math.inf
+        # The minutes' price is bisected likewise (free in sign: the minutes have a minimum and a maximum): at
+        # ``too_many`` the row works more than the maximum, at ``too_few`` less than the minimum.
+        price_minutes = not self.minutes_axis
+        minutes = np.array(self.minutes, dtype=np.float64)
+        minutes_multiplier = self.minutes_multiplier if price_minutes else 0.0
+        too_many, too_few = -math.inf, math.inf
+        # a price kept from the last call is close: small steps around it first
+        minutes_step = MINUTES_PRICE_STEP if minutes_multiplier == 0 else 0.1 * abs(minutes_multiplier)
+        best_minutes_multiplier = minutes_multiplier
         best_bound = -math.inf
         lawful: dict[Row, float] = {}
         best_lawful = math.inf
@@ -417,7 +437,7 @@ class DpPricer:
         falls = 0
         for _ in range(RELAXED_ITERATIONS):
             rows, values, found = self._run(
-                cost + multipliers,
+                cost + multipliers + minutes_multiplier * minutes,
                 off_ok,
                 shift_ok,
                 self.weekend_start,
@@ -431,6 +451,7 @@ class DpPricer:
             bound = float(values[0]) - float(multipliers[capped] @ caps)
             if price_weekends:
                 bound -= weekend_multiplier * self.weekend_limit
+            bound -= minutes_multiplier * (self.max_minutes if minutes_multiplier > 0 else self.min_minutes)
             if bound > best_bound + 1e-9:
                 best_bound, falls = bound, 0
             else:
@@ -447,6 +468,7 @@ class DpPricer:
                     lawful[row] = value
                     if value < best_lawful - 1e-9:
                         best_lawful, improved = value, True
+                        best_minutes_multiplier = minutes_multiplier
             stale = 0 if improved else stale + 1
             if best_lawful - best_bound <= RELAXED_STOP_GAP * max(1.0, abs(best_bound)):
                 break
@@ -474,12 +496,28 @@ class DpPricer:
                     if weekends < self.weekend_limit and high - low > WEEKEND_PRICE_RESOLUTION:
                         moved = True
                         weekend_multiplier = (low + high) / 2
+            if price_minutes:
+                worked = float(minutes[rows[0][rows[0] >= 0]].sum())
+                if worked > self.max_minutes or worked < self.min_minutes:
+                    if worked > self.max_minutes:
+                        too_many = minutes_multiplier
+                    else:
+                        too_few = minutes_multiplier
+                    if too_few - too_many > MINUTES_PRICE_RESOLUTION:
+                        moved = True
+                        if math.isinf(too_few) or math.isinf(too_many):
+                            minutes_multiplier += minutes_step if math.isinf(too_few) else -minutes_step
+                            minutes_step *= 2
+                        else:
+                            minutes_multiplier = (too_many + too_few) / 2
             if not moved:
                 break
         # The next call starts from here (its duals are usually close): the weekend price that last kept the limit.
         self.multipliers = multipliers
         if price_weekends:
             self.weekend_multiplier = high if high < math.inf else weekend_multiplier
+        if price_minutes:
+            self.minutes_multiplier = best_minutes_multiplier if lawful else minutes_multiplier
         best = sorted(lawful, key=lawful.__getitem__)[: max(1, columns)]
         exact = bool(lawful) and best_lawful - best_bound <= 1e-9 * max(1.0, abs(best_bound))
         return DpPriced(tuple(reversed(best)), best_bound, exact)
@@ -494,12 +532,14 @@ class DpPricer:
         if self.track_weekends and self._weekends(row) > self.weekend_limit:
             return None
         counts = np.bincount(row + 1, minlength=self.n + 1)[1:]
-        if not (counts > self.caps_array).any():
-            return tuple(row.tolist())
         fixed = row.tolist()
+        if not self.minutes_axis and not self._meet_minutes(fixed, counts, cost, shift_ok):
+            return None
+        if not (counts > self.caps_array).any():
+            return tuple(fixed)
         for s in np.flatnonzero(counts > self.caps_array).tolist():
             swaps: list[tuple[float, int, int]] = []
-            for d in np.flatnonzero(row == s).tolist():
+            for d in (d for d, worked in enumerate(fixed) if worked == s):
                 for t in range(self.n):
                     if t != s and self.minutes[t] == self.minutes[s] and shift_ok[d, t]:
                         swaps.append((float(cost[d, t] - cost[d, s]), d, t))
@@ -515,6 +555,40 @@ class DpPricer:
             if counts[s] > self.caps[s]:
                 return None
         return tuple(fixed)
+
+    def _meet_minutes(self, row: list[int], counts: Ints, cost: Array, shift_ok: Bools) -> bool:
+        """Bring the minutes of ``row`` (in place; ``counts`` kept) into their window by swapping the shift
+        types of worked days for longer or shorter ones, cheapest per minute first, never past a cap or the
+        other end of the window; return whether the minutes are then lawful."""
+        worked = sum(self.minutes[s] for s in row if s != OFF)
+        if self.min_minutes <= worked <= self.max_minutes:
+            return True
+        longer = worked < self.min_minutes
+        swaps: list[tuple[float, int, int]] = []
+        for d, s in enumerate(row):
+            if s == OFF:
+                continue
+            for t in np.flatnonzero(shift_ok[d]).tolist():
+                change = self.minutes[t] - self.minutes[s]
+                if change > 0 if longer else change < 0:
+                    swaps.append((float(cost[d, t] - cost[d, s]) / abs(change), d, t))
+        swaps.sort()
+        for _, d, t in swaps:
+            s = row[d]
+            if s == OFF or counts[t] >= self.caps[t] or not self._fits(row, d, t):
+                continue
+            after = worked + self.minutes[t] - self.minutes[s]
+            if (after > self.max_minutes) if longer else (after < self.min_minutes):
+                continue  # past the other end
+            if (self.minutes[t] > self.minutes[s]) != longer:
+                continue  # the day changed since the swap was listed
+            row[d] = t
+            counts[s] -= 1
+            counts[t] += 1
+            worked = after
+            if self.min_minutes <= worked <= self.max_minutes:
+                return True
+        return False
 
     def _fits(self, row: list[int], d: int, t: int) -> bool:
         """Whether shift ``t`` on day ``d`` obeys the successions with the days around it."""
