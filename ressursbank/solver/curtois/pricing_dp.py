@@ -144,6 +144,7 @@ class DpPricer:
         self.weekend_multiplier = 0.0
         self.forbidden_next = c.forbidden_next
         self.minutes = c.minutes
+        self.minutes_array = np.array(c.minutes, dtype=np.int64)
         # A run remembers the class of its last shift: the shift types with the same forbidden successors.
         classes: dict[frozenset[int], int] = {}
         self.class_of = np.array(
@@ -560,33 +561,40 @@ class DpPricer:
         """Bring the minutes of ``row`` (in place; ``counts`` kept) into their window by swapping the shift
         types of worked days for longer or shorter ones, cheapest per minute first, never past a cap or the
         other end of the window; return whether the minutes are then lawful."""
-        worked = sum(self.minutes[s] for s in row if s != OFF)
+        minutes = self.minutes_array
+        days = np.flatnonzero(np.asarray(row) >= 0)
+        shifts = np.asarray(row)[days]
+        worked = int(minutes[shifts].sum())
         if self.min_minutes <= worked <= self.max_minutes:
             return True
         longer = worked < self.min_minutes
-        swaps: list[tuple[float, int, int]] = []
-        for d, s in enumerate(row):
-            if s == OFF:
-                continue
-            for t in np.flatnonzero(shift_ok[d]).tolist():
-                change = self.minutes[t] - self.minutes[s]
-                if change > 0 if longer else change < 0:
-                    swaps.append((float(cost[d, t] - cost[d, s]) / abs(change), d, t))
-        swaps.sort()
-        for _, d, t in swaps:
+        change = minutes[None, :] - minutes[shifts][:, None]  # (worked day, new shift type)
+        usable = shift_ok[days] & ((change > 0) if longer else (change < 0))
+        # out of reach even with the best swap on every day (caps and successions aside): give up at once
+        reach = np.where(usable, np.abs(change), 0).max(axis=1, initial=0).sum()
+        if reach < (self.min_minutes - worked if longer else worked - self.max_minutes):
+            return False
+        per_minute = np.where(
+            usable, (cost[days] - cost[days, shifts][:, None]) / np.maximum(np.abs(change), 1), np.inf
+        )
+        order = np.argsort(per_minute, axis=None, kind="stable")[: int(usable.sum())]
+        listed, types = np.unravel_index(order, per_minute.shape)
+        # plain Python values in the loop: it may look at hundreds of swaps
+        length, caps, used, day_of = self.minutes, self.caps, counts.tolist(), days.tolist()
+        for i, t in zip(listed.tolist(), types.tolist(), strict=True):
+            d = day_of[i]
             s = row[d]
-            if s == OFF or counts[t] >= self.caps[t] or not self._fits(row, d, t):
-                continue
-            after = worked + self.minutes[t] - self.minutes[s]
+            if used[t] >= caps[t] or (length[t] > length[s]) != longer or not self._fits(row, d, t):
+                continue  # a cap, the successions, or the day changed since the swap was listed
+            after = worked + length[t] - length[s]
             if (after > self.max_minutes) if longer else (after < self.min_minutes):
                 continue  # past the other end
-            if (self.minutes[t] > self.minutes[s]) != longer:
-                continue  # the day changed since the swap was listed
             row[d] = t
-            counts[s] -= 1
-            counts[t] += 1
+            used[s] -= 1
+            used[t] += 1
             worked = after
             if self.min_minutes <= worked <= self.max_minutes:
+                counts[:] = used
                 return True
         return False
 
