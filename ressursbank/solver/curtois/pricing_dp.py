@@ -20,6 +20,16 @@ Branching fixings ("shift ``s`` (or off) on day ``d``: yes/no") narrow the label
 arrays would grow beyond :data:`MAX_CELLS` a day (or :data:`MAX_TOTAL_CELLS` in all) the programme gives up
 (``price`` returns ``None``) and the caller uses the CP-SAT pricer: never wrong, only slower.
 
+A best response needs a good lawful row, not a proof: with ``relaxed=True`` a too large employee (the year-long
+instances 22 and 24, where caps bind over the year) gets the *Lagrangian programme* instead. The binding caps
+are priced by multipliers (projected subgradient steps); the weekends stay an axis beside the minutes where that
+fits (22), else the minutes are priced and the weekends kept (24: a weekend price flips many weekends at once,
+30 -> 4 for a small rise, while the minutes can be met by swapping shift lengths), both prices bisected. Rows
+over a cap or outside the minutes' window are repaired by the cheapest swaps of shift types on worked days that
+keep the successions; every returned row is checked against every rule the programme left out. The answer is
+marked ``exact=False``: lawful rows and a lower bound (weak duality). Measured on the construction's duals
+(load ~4): 22 within 3-13 of bounds near -14,000 in 0.2-0.4 s; 24 within 0.1-0.2 % in 0.05-0.12 s.
+
 The forward pass and the trace-back are compiled (numba, :mod:`.pricing_kernel`: values for two days, a 16-bit
 pointer per cell and day for an exact trace-back). The first compilation costs ~6-10 CPU seconds once per
 machine and code version; it is cached on disk (``__pycache__``), and a process then loads it in ~0.3 s. The
@@ -30,7 +40,7 @@ interpreter lock but the Python around it does not; :class:`DpPool` runs the pro
 
 API::
 
-    DpPricer(compiled, e).price(duals, fixings, columns=1) -> DpPriced | None
+    DpPricer(compiled, e).price(duals, fixings, columns=1, relaxed=False) -> DpPriced | None
     DpPool(compiled, processes).price(duals, [(e, fixings), ...], columns=1) -> list[DpPriced | None]
 """
 
