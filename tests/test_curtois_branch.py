@@ -13,7 +13,8 @@ import time
 import pytest
 
 from ressursbank.checker.curtois import check_curtois
-from ressursbank.solver.curtois.branch import _Tree, branch_and_price
+from ressursbank.solver.curtois import branch
+from ressursbank.solver.curtois.branch import _Tree, branch_and_price, cell_bans
 from ressursbank.solver.curtois.colgen import Pricer
 from ressursbank.solver.curtois.compile import OFF, Compiled
 from ressursbank.solver.curtois.construct import construct
@@ -187,3 +188,29 @@ def test_a_root_out_of_time_before_its_first_lp_reports_its_first_bound() -> Non
     assert not result.proven and not result.root_converged and result.nodes == 1
     assert result.lower_bound is not None and result.lower_bound <= OPTIMUM[1]
     assert result.objective == compiled.objective(seed)
+
+
+def test_cell_bans_keep_every_cell_that_a_better_roster_may_use() -> None:
+    """Made-up minima at a point of bound 100: a cell is banned only when forcing it lifts the bound to the
+    incumbent or more (the objective is integral), so a tie with ``incumbent - 1`` stays allowed."""
+    per = [{(0, 1): 5.0, (1, OFF): 7.0, (2, 0): 8.5}, {(0, 0): 2.0}]
+    minima = [3.0, 2.0]
+    # forced: (0, 1) -> 102, (1, OFF) -> 104, (2, 0) -> 105.5; (0, 0) of employee 1 -> 100
+    assert cell_bans((100.0, minima, per), 105) == [[(2, 0, False)], []]
+    assert cell_bans((100.0, minima, per), 104) == [[(1, OFF, False), (2, 0, False)], []]
+    assert cell_bans((100.0, minima, per), 103) == [[(1, OFF, False), (2, 0, False)], []]  # 102 < 103 may use (0, 1)
+    assert cell_bans((100.0, minima, per), 102) == [[(0, 1, False), (1, OFF, False), (2, 0, False)], []]
+    assert cell_bans((100.0, minima, per), 200) == [[], []]
+
+
+@pytest.mark.parametrize("candidates", [1, 10])
+def test_strong_branching_proves_the_same_optimum(candidates: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Branching on the cell whose weaker child's Lagrangian bound rises most (or on the most fractional one)
+    closes instance 1's LP gap (LP 558, optimum 607) with the same, checked optimum."""
+    monkeypatch.setattr(branch, "BRANCH_CANDIDATES", candidates)
+    compiled = compiled_instance(1)
+    result = branch_and_price(compiled, deadline=time.monotonic() + 300, workers=1, root_ip_seconds=1)
+    assert result.proven and result.assignment is not None
+    assert result.objective == result.lower_bound == OPTIMUM[1]
+    assert check_curtois(compiled.instance, compiled.to_roster(result.assignment)).objective == OPTIMUM[1]
+    assert result.nodes > 1  # the tree was needed
