@@ -42,6 +42,10 @@ API::
 - ``assignment``: the best lawful integer roster of the dive, the restricted master IP over the generated
   columns, the LP rounding, and the initial rosters; ``None`` when none was found. ``objective``: its
   published objective (equal to the checker's).
+- ``lp_roster``: per employee the column with the largest weight in the last restricted-master LP solved by the
+  column generation (before any dive), ``None`` without one. Its objective is poor (13: ~18,000 at the converged
+  LP), but it carries the LP's structure: the LNS started from it beats the LNS started from the construction
+  (see :mod:`.lp_guided`).
 - ``elapsed``: wall seconds; ``lp_seconds``: of which column generation (the rest is the dive and the IP);
   ``pricing_solves``: CP-SAT pricing calls; ``pricing_optimal``: whether the last pricing round was solved to
   optimality for every employee.
@@ -123,6 +127,7 @@ class ColumnGenerationResult:
     pricing_solves: int = 0
     pricing_optimal: bool = False
     lp_seconds: float = 0.0
+    lp_roster: Assignment | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -751,6 +756,7 @@ def column_generation(
             elif alpha == 0.0:
                 alpha = SMOOTHING
         lp_seconds = time.monotonic() - start
+        lp_roster = master.rounded() if lp_value is not None else None
         lower_bound = None if best_bound is None else _ceil(best_bound)
         improvable = best_objective is None or lower_bound is None or best_objective > lower_bound
         if dive_seconds > 0 and lp_value is not None and all(master.columns) and improvable:
@@ -794,4 +800,5 @@ def column_generation(
         pricing_solves=solves,
         pricing_optimal=last_optimal,
         lp_seconds=lp_seconds,
+        lp_roster=lp_roster,
     )
