@@ -105,6 +105,10 @@ HEURISTIC_GAP = 1
 #: processes, load 4-5: proofs in 97-261 nodes (mean 166, 6.8 CPU s, 5 runs) against 162-427 (mean 256, 9.1 CPU s,
 #: 7 runs); 30 candidates: 260-319 nodes. Instance 1: 463 against 479 nodes.
 BRANCH_CANDIDATES = 10
+#: Reduced-cost fixing prices the cells in this many batches and stops (the rest unbanned) once it has used this
+#: share of the time left.
+CELL_PRICING_BATCHES = 20
+CELL_PRICING_SHARE = 0.25
 #: Seconds between progress lines of the tree (debug log).
 REPORT_SECONDS = 5.0
 
@@ -275,7 +279,8 @@ class _Tree:
         With ``L`` the point's bound, ``m_e`` employee ``e``'s minimum and ``m_e(d, s)`` the minimum with the cell
         forced, every roster using the cell costs at least ``L - m_e + m_e(d, s)`` (the other employees at their
         minima): when that exceeds ``incumbent - 1``, the integral objective says no better roster uses it.
-        Skipped (no bans) when the programme is not available for everyone or time runs out.
+        Skipped (no bans) when the programme is not available for everyone; the cells not priced within
+        ``CELL_PRICING_SHARE`` of the time to ``until`` are never banned.
         """
         duals, minima, bound = point
         c = self.c
@@ -292,18 +297,25 @@ class _Tree:
             for s in (*c.allowed[e][d], OFF)
             if found is None or not found.rows or found.rows[-1][d] != s
         ]
-        # A round over everyone took this long: the cells take about as many rounds as a roster has cells per day.
-        estimate = (time.monotonic() - started) * len(tasks) / max(1, c.employees)
-        if time.monotonic() + estimate > until:
-            logger.info("branch-and-price: no time to price %d cells (about %.1fs)", len(tasks), estimate)
-            return
-        priced_cells = self._price_exactly(duals, tasks, until)
-        if priced_cells is None:
-            return
+        # In batches, so a slow programme (a first round inflated by building the workers' programmes, e.g. 11)
+        # costs at most ``CELL_PRICING_SHARE`` of the time left: the cells not priced by then are never banned.
+        budget_end = started + CELL_PRICING_SHARE * max(0.0, until - started)
+        batch = max(c.employees, math.ceil(len(tasks) / CELL_PRICING_BATCHES))
         per: list[dict[tuple[int, int], float]] = [{} for _ in range(c.employees)]
-        for (e, ((d, s, _),)), priced in zip(tasks, priced_cells, strict=True):
-            if priced is not None:
-                per[e][d, s] = priced.minimum
+        priced_count = 0
+        for first in range(0, len(tasks), batch):
+            if time.monotonic() >= budget_end:
+                break
+            chunk = tasks[first : first + batch]
+            priced_cells = self._price_exactly(duals, chunk, until)
+            if priced_cells is None:
+                break
+            for (e, ((d, s, _),)), priced in zip(chunk, priced_cells, strict=True):
+                if priced is not None:
+                    per[e][d, s] = priced.minimum
+            priced_count += len(chunk)
+        if priced_count < len(tasks):
+            logger.info("branch-and-price: %d of %d cells priced in time", priced_count, len(tasks))
         self.cell_minima = (bound, list(minima), per)
 
     def _price_exactly(
