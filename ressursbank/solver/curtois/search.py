@@ -52,13 +52,19 @@ class CurtoisParams:
     ``lns_sub_time_limit``: seconds per LNS sub-problem.
 
     ``colgen``: up to ``colgen_max_vars`` shift variables and ``colgen_max_days`` days (instances 4-11, 18), and
-    up to ``branch_max_vars`` variables and ``branch_max_days`` days (also 14 and 16), column generation runs:
+    up to ``branch_max_vars`` variables and ``branch_max_days`` days (also 14 and 16) or ``branch_wide_max_vars``
+    and ``branch_wide_max_days`` (also 12), column generation runs:
 
     - up to ``branch_max_vars`` variables and ``branch_max_days`` days (instances 4-11, 14, 16; session 14,
       60 s, load 4.5: 14 proven optimal at 1278 in 24 s, 16 at 3228 with bound 3224, against 1395 / 1272 and
       3631 / 3197 on the full model + LNS; session 15, load 2.5-5: 11 proven optimal at 3443 in 17-21 s wall,
       9-12 CPU s, the root's restricted master IP finding the roster at its bound, against 3449 / 3443 from the
-      background column generation beside the full model + LNS), with ``branch``: branch-and-price (:mod:`.branch`)
+      background column generation beside the full model + LNS), and up to ``branch_wide_max_vars`` variables
+      over at most ``branch_wide_max_days`` days (instance 12: its root bound 4040 is the optimum, but its LP is
+      fractional everywhere and the gap too wide for a tree, so after the root's primal steps the full model +
+      LNS run with the bound posted; session 15, 60 s, load 4.5-5, three back-to-back pairs at equal CPU: 4728,
+      5244, 4935 with bound 4040 against 5448, 5441, 5229 with bound 6 on the full model + LNS alone; 15, 42
+      days, stays out: 6093 / 3707 against 6065 / 127), with ``branch``: branch-and-price (:mod:`.branch`)
       on all pricing workers (processes for the dynamic programme, ``branch_pricing_processes``: one while our
       LNS runs beside the root, all in the tree), with reduced-cost bans of cells before the tree
       (``branch_reduced_cost_fixing``), with our LNS beside the root only (``branch_lns_during_root``; beside
@@ -102,6 +108,8 @@ class CurtoisParams:
     branch_root_share: float = 0.6
     branch_max_vars: int = 6_000
     branch_max_days: int = 56
+    branch_wide_max_vars: int = 11_000
+    branch_wide_max_days: int = 28
     branch_pricing_processes: bool = True
     branch_reduced_cost_fixing: bool = True
     colgen_background_share: float = 0.8
@@ -287,8 +295,11 @@ def solve_curtois(
         phases.append("construct")
         report("construct", compiled.objective(best), None)
     lower_bound: int | None = None
-    tree = params.colgen and params.branch and full and size <= params.branch_max_vars
-    tree = tree and compiled.days <= params.branch_max_days
+    tree = params.colgen and params.branch and full
+    tree = tree and (
+        (size <= params.branch_max_vars and compiled.days <= params.branch_max_days)
+        or (size <= params.branch_wide_max_vars and compiled.days <= params.branch_wide_max_days)
+    )
     colgen = tree or (
         params.colgen and full and size <= params.colgen_max_vars and compiled.days <= params.colgen_max_days
     )
