@@ -38,10 +38,12 @@ def _no_room_for_caps(monkeypatch: pytest.MonkeyPatch, compiled: Compiled) -> No
 
 
 @pytest.mark.parametrize(
-    ("seed", "priced"), [(1, "caps"), (2, "caps"), (3, "minutes"), (5, "minutes"), (3, "weekends"), (6, "weekends")]
+    ("seed", "priced"),
+    [(1, "caps"), (2, "caps"), (3, "minutes"), (5, "minutes"), (3, "weekends"), (6, "weekends"), (7, "both")],
 )
 def test_lower_bound_and_lawful_rows_against_cp_sat(seed: int, priced: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``priced``: what the multipliers price besides the caps (the minutes or weekends axis left out)."""
+    """``priced``: what the multipliers price besides the caps (the minutes or weekends axis left out; "both":
+    one answer each way, merged)."""
     rng = random.Random(seed)
     instance = parse_curtois(_instance_text(rng, 28, 5), name=f"made-up relaxed {seed}")
     compiled = compile_instance(instance)
@@ -50,7 +52,10 @@ def test_lower_bound_and_lawful_rows_against_cp_sat(seed: int, priced: str, monk
     _no_room_for_caps(monkeypatch, compiled)
     if priced != "caps":
         monkeypatch.setattr(pricing_dp, "RELAXED_MAX_TOTAL_CELLS", 0)
-        monkeypatch.setattr(pricing_dp, "PRICE_MINUTES", priced == "minutes")
+        monkeypatch.setattr(pricing_dp, "PRICE_MINUTES", priced != "weekends")
+        if priced == "both":  # every call prices the minutes, then the weekends, and merges the answers
+            monkeypatch.setattr(pricing_dp, "HYBRID_AFTER", 0)
+            monkeypatch.setattr(pricing_dp, "HYBRID_GAP", -1.0)
     relaxed_calls = relaxed_rows = with_rows = 0
     for e, employee in enumerate(instance.employees):
         pricer = DpPricer(compiled, e)

@@ -22,13 +22,18 @@ arrays would grow beyond :data:`MAX_CELLS` a day (or :data:`MAX_TOTAL_CELLS` in 
 
 A best response needs a good lawful row, not a proof: with ``relaxed=True`` a too large employee (the year-long
 instances 22 and 24, where caps bind over the year) gets the *Lagrangian programme* instead. The binding caps
-are priced by multipliers (projected subgradient steps); the weekends stay an axis beside the minutes where that
-fits (22), else the minutes are priced and the weekends kept (24: a weekend price flips many weekends at once,
-30 -> 4 for a small rise, while the minutes can be met by swapping shift lengths), both prices bisected. Rows
-over a cap or outside the minutes' window are repaired by the cheapest swaps of shift types on worked days that
-keep the successions; every returned row is checked against every rule the programme left out. The answer is
-marked ``exact=False``: lawful rows and a lower bound (weak duality). Measured on the construction's duals
-(load ~4): 22 within 3-13 of bounds near -14,000 in 0.2-0.4 s; 24 within 0.1-0.2 % in 0.05-0.12 s.
+are priced by multipliers (projected subgradient steps). The weekends stay an axis beside the minutes where that
+fits (22). Else (24) the fast answer keeps the weekends and prices the minutes (bisected; rows brought into the
+minutes' window by swapping shift lengths); from an employee's fifth call on, where that row is far from its
+bound, the minutes are kept and the weekends priced too, a row over the weekend limit *dived* (its least earning
+weekends forced off, the programme re-run): slower, near the optimum (a weekend price alone flips many weekends
+at once, 30 -> 4 for a small rise on 24). Rows over a cap are repaired by the cheapest swaps to shift types of
+the same length that keep the successions; every returned row is checked against every rule the programme left
+out. The answer is marked ``exact=False``: lawful rows and a lower bound (weak duality). Measured (load ~5, CPU
+s): 22, one best response 0.1-0.4 s within 0.03 % of its bound; 24 from the construction's 222,982, passes of
+best responses: 115,261 after one (6 s), 90,864 after four (20 s, minutes priced), 76,741 after five (69 s, the
+weekends priced where needed; the minutes-priced rows were then ~10 % above their bounds, 1,294 median), 71,346
+after seven (129 s).
 
 The forward pass and the trace-back are compiled (numba, :mod:`.pricing_kernel`: values for two days, a 16-bit
 pointer per cell and day for an exact trace-back). The first compilation costs ~6-10 CPU seconds once per
@@ -70,6 +75,14 @@ MAX_POINTER = 65_535
 RELAXED_MAX_TOTAL_CELLS = 100_000_000
 #: Where the weekends do not fit as an axis beside the minutes, keep them and price the minutes instead.
 PRICE_MINUTES = True
+#: The minutes-priced answer is kept for an employee's first calls (best-response passes gain most there, and
+#: fast), and later when its row is within this share of its bound; else the weekends are priced too.
+HYBRID_AFTER = 4
+HYBRID_GAP = 0.005
+#: When the weekends are priced, a row over their limit is dived: its least valuable worked weekends forced
+#: off and the programme re-run, at most this many times.
+WEEKEND_DIVE = True
+WEEKEND_DIVE_STEPS = 4
 #: At most this many Lagrangian iterations (one programme each) per call,
 RELAXED_ITERATIONS = 12
 #: and it stops once the best lawful row is within this share of the bound (a best response needs no more),
@@ -204,6 +217,7 @@ class DpPricer:
         self.lowest = lowest
         self.minutes_axis = True  # false while the Lagrangian programme prices the minutes (see _price_relaxed)
         self.minutes_multiplier = 0.0
+        self.relaxed_calls = 0
         self._no_window = np.zeros(c.days, dtype=np.int64)
         self._moves_for: tuple[int, ...] | None = None
         self._moves_cache: tuple[Ints, Array, Array, int, Ints, Ints] | None = None
@@ -404,20 +418,43 @@ class DpPricer:
         saved = self.tracked
         self.tracked = []
         try:
-            # Keep the weekends as an axis where it fits; else price them (minutes kept), unless the weekends
-            # are better kept and the minutes priced: a weekend price flips many weekends at once (instance 24:
-            # 30 -> 4 weekends for a small rise), while many rows meet the minutes by swapping shift lengths.
+            # Keep the weekends as an axis beside the minutes where it fits (22). Else (24) first keep the
+            # weekends and price the minutes (fast: no minutes axis; rows meet the minutes by swapping shift
+            # lengths); where that row is far from its bound, keep the minutes and price the weekends, diving
+            # rows over the limit (slower, near the optimum: a weekend price alone flips many weekends at once,
+            # 30 -> 4 for a small rise on 24).
             self.weekend_axis = self.track_weekends
-            if self.track_weekends and (self._too_large() or self._cells() * self.days > RELAXED_MAX_TOTAL_CELLS):
-                self.minutes_axis = not (PRICE_MINUTES and len(set(self.minutes)) > 1)
-                self.weekend_axis = not self.minutes_axis
+            if not self.track_weekends or not (
+                self._too_large() or self._cells() * self.days > RELAXED_MAX_TOTAL_CELLS
+            ):
+                return None if self._too_large() else self._subgradient(cost, off_ok, shift_ok, columns)
+            first: DpPriced | None = None
+            if PRICE_MINUTES and len(set(self.minutes)) > 1:
+                self.minutes_axis, self.weekend_axis = False, True
+                if not self._too_large():
+                    first = self._subgradient(cost, off_ok, shift_ok, columns)
+                    self.relaxed_calls += 1
+                    if self.relaxed_calls <= HYBRID_AFTER or (
+                        first.rows
+                        and self._reduced(first.rows[-1], cost) - first.minimum
+                        <= HYBRID_GAP * max(1.0, abs(first.minimum))
+                    ):
+                        return first
+            self.minutes_axis, self.weekend_axis = True, False
             if self._too_large():
-                return None
-            return self._subgradient(cost, off_ok, shift_ok, columns)
+                return first
+            second = self._subgradient(cost, off_ok, shift_ok, columns)
+            if first is None or math.isinf(second.minimum):
+                return second
+            rows = sorted({*first.rows, *second.rows}, key=lambda row: -self._reduced(row, cost))[-max(1, columns) :]
+            return DpPriced(tuple(rows), max(first.minimum, second.minimum), first.exact or second.exact)
         finally:
             self.tracked = saved
             self.weekend_axis = self.track_weekends
             self.minutes_axis = True
+
+    def _reduced(self, row: Row, cost: Array) -> float:
+        return float(sum(cost[d, s] for d, s in enumerate(row) if s != OFF))
 
     def _cells(self) -> int:
         return self._states() * math.prod(self._resource_shape())
@@ -470,8 +507,11 @@ class DpPricer:
                 if falls >= 2:
                     theta, falls = theta / 2, 0
             improved = False
-            for column in range(found):
-                row = self._lawful(rows[column], cost, shift_ok)
+            candidates = [rows[column] for column in range(found)]
+            if price_weekends and WEEKEND_DIVE and self._weekends(rows[0]) > self.weekend_limit:
+                candidates.extend(self._weekend_dive(rows[0], cost + multipliers, off_ok, shift_ok, weekend_multiplier))
+            for candidate in candidates:
+                row = self._lawful(candidate, cost, shift_ok)
                 if row is None:
                     continue
                 value = float(cost[np.flatnonzero(np.asarray(row) >= 0), [s for s in row if s >= 0]].sum())
@@ -532,6 +572,34 @@ class DpPricer:
         best = sorted(lawful, key=lawful.__getitem__)[: max(1, columns)]
         exact = bool(lawful) and best_lawful - best_bound <= 1e-9 * max(1.0, abs(best_bound))
         return DpPriced(tuple(reversed(best)), best_bound, exact)
+
+    def _weekend_dive(
+        self, row: Ints, priced: Array, off_ok: Bools, shift_ok: Bools, weekend_multiplier: float
+    ) -> list[Ints]:
+        """Rows from ``row`` (over the weekend limit) with its least valuable worked weekends forced off, the
+        programme re-run under the same prices each time (minutes, runs and successions stay exact)."""
+        found_rows: list[Ints] = []
+        allowed = shift_ok.copy()
+        for _ in range(WEEKEND_DIVE_STEPS):
+            worked = [days for days in self.weekend_days if any(row[d] >= 0 for d in days)]
+            excess = len(worked) - self.weekend_limit
+            if excess <= 0:
+                break
+            # a weekend's value: what its shifts earn at these prices (the least earning go first)
+            droppable = [days for days in worked if all(off_ok[d] for d in days)]
+            droppable.sort(key=lambda days: -sum(float(priced[d, row[d]]) for d in days if row[d] >= 0))
+            if not droppable:
+                break
+            for days in droppable[:excess]:
+                allowed[list(days)] = False
+            rows, _, found = self._run(
+                priced, off_ok, allowed, self.weekend_start, self.weekend_continue, weekend_multiplier, 1
+            )
+            if found == 0:
+                break
+            row = rows[0]
+            found_rows.append(row)
+        return found_rows
 
     def _weekends(self, row: Ints) -> int:
         return sum(1 for days in self.weekend_days if any(row[d] >= 0 for d in days))
