@@ -1099,7 +1099,9 @@ TAIL_SHARE = 0.1
 MATCH_SHARE = 0.3
 #: The matching runs only in a search phase of at least this many seconds. The engine at 60 s (two processes, its
 #: last whole-plan phase about 20 s) gave 5.46e11 and 5.44e11 with the matching in that phase, 5.15e11 and 5.07e11
-#: without (load 3.8-4.1): its transfers and swaps still gain more per second there.
+#: without (load 3.8-4.1): its transfers and swaps still gain more per second there. Session 15, one process for
+#: 25 CPU s from a 6.67e11 plan (the engine's last phase): with it (share 0.3) 4.65, 4.71, 5.00, 4.86e11, without
+#: 4.79, 4.84, 4.96, 4.57, 4.94, 4.73e11 (load 3.8-4.6): a tie, so the gate stays.
 MATCH_MIN_SECONDS = 35.0
 
 
@@ -1119,6 +1121,13 @@ def match_passes(search: LocalSearch, until: float) -> tuple[int, int]:
 
 
 _SHARED: tuple[Compiled, list[list[int]], set[tuple[int, int]], set[tuple[int, int]] | None] | None = None
+
+#: The share of the search's time two processes search two sets of days at once (``improve_locally``). Asker from
+#: the construction, wall clock, load 5-6: over 46 s, 5.92e11 and 5.69e11 with 0.5, 6.01e11 and 5.66e11 with 0 (one
+#: process: a tie, though the two processes had about twice the CPU); over 24 s the halves alone 6.97e11 and 7.41e11
+#: against one process's 6.29e11 and 6.70e11; 0.75 (6.47e11) and 0.75 with each pair of day sets searched twice
+#: (8.20e11) against 0.5 (5.59e11) in the engine at 60 s, load 2.7-5.0.
+PARALLEL_SHARE = 0.5
 
 
 HalfTask = tuple[frozenset[int], float, int, bool, int, int]
@@ -1177,7 +1186,7 @@ def improve_locally(
     evacuate: int = 16,
     swap_width: int = 6,
     processes: int = 1,
-    parallel_share: float = 0.5,
+    parallel_share: float | None = None,
 ) -> tuple[list[list[int]], dict[str, float | int | str]]:
     """Transfers, ejection chains, swaps and evacuations until no move helps, ``rounds`` passes are done or
     ``deadline`` passes.
@@ -1188,10 +1197,10 @@ def improve_locally(
     ``swap_width`` people are tried per swap: 6 rather than 12 gave a 6 % lower objective on Asker at 40 CPU seconds
     (faster rounds, the same at 80 CPU seconds; one process, equal CPU time).
 
-    With ``processes`` > 1, for the first ``parallel_share`` of the time two processes search two sets of days at
-    once, first the two halves of the weeks, then the middle weeks against the first and the last (moves cannot
-    break a rule across the sets: two days between them stay as they are, see ``_independent``, and nobody's
-    overtime grows), then one process goes on over the whole plan. With one process the
+    With ``processes`` > 1, for the first ``parallel_share`` (default ``PARALLEL_SHARE``) of the time two processes
+    search two sets of days at once, first the two halves of the weeks, then the middle weeks against the first and
+    the last (moves cannot break a rule across the sets: two days between them stay as they are, see
+    ``_independent``, and nobody's overtime grows), then one process goes on over the whole plan. With one process the
     search is deterministic: people and shifts are visited in a fixed order.
     """
     global _SHARED
@@ -1200,6 +1209,8 @@ def improve_locally(
     if deadline - started < 1.0:  # setting the search up alone takes about that long on Asker
         return by_need, {"local_s": 0.0, "local_moves": 0}
     # two processes pay off only when each has a few seconds after building its own state
+    if parallel_share is None:
+        parallel_share = PARALLEL_SHARE
     phases = _splits(c) if processes > 1 and deadline - started > 8.0 else []
     totals = {"moves": 0, "evacuated": 0, "swaps": 0, "replaced": 0, "crossed": 0, "matched_days": 0, "gain": 0}
     for index, (first, second) in enumerate(phases):
