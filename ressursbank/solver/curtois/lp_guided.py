@@ -1,11 +1,21 @@
 """LNS started from the root LP: column generation to (near) convergence, then the LNS from the LP's roster.
 
-On instances whose root LP bound is (nearly) the optimum (12: 4040, 13: 1348), the converged LP is close to an
-optimal roster in aggregate, yet its heaviest column per employee is a poor roster by itself (12: ~11,000, 13:
-~18,000: cover is missed or doubled where the LP mixes columns). The LNS repairs such a roster quickly and ends
-far lower than from the constructed roster (session 15, one LNS thread, equal wall time, load 3.6-5: 12, 15 s:
-4,665 and 4,563 against 5,798 and 5,406; 13, 30 s: 2,785 against 3,913). A restricted master IP over the columns,
-the LP-fixed cells re-solved by CP-SAT, and best responses before the LNS were measured and gave less.
+On instances whose root LP bound is (nearly) the optimum (12: 4040, 13: 1348, 15: 3824 against 3828), the converged
+LP is close to an optimal roster in aggregate, yet its heaviest column per employee is a poor roster by itself (12:
+~11,000, 13: ~18,000: cover is missed or doubled where the LP mixes columns). The LNS repairs such a roster quickly
+and ends far lower than from the constructed roster. Session 15, measured under load 3.6-6 (other helpers running):
+
+- one LNS thread, equal wall time, from a pickled root LP: 12, 15 s: 4,665 and 4,563 against 5,798 and 5,406 from the
+  construction; 13, 30 s: 2,785 against 3,913; 13, 120 s (63 CPU s each): 2,418 against 3,251;
+- the whole search against the engine (``solve_curtois``), 60 s, 2 workers, back to back: 12 4,271 / bound 4,040
+  against 5,138 / 6 (load 5.4), 4,260 / 4,040 against 5,240 / 6 (load 6); 15 with ``colgen_deadline`` at half the
+  budget 4,608 / 3,706 against 5,867 / 127 (load 5.6), without it the root used the whole minute (5,801 / 3,822);
+- not at 60 s on 13 and 19, whose roots need 50-150 CPU s (half the minute, load 5.8): 13 5,708 (the engine reached
+  4,740 at 150 s under the same load), 19 6,460 against the engine's 5,594 at 60 s.
+
+A restricted master IP over the columns (SCIP 10 s on 12: 7,596; CP-SAT: none), CP-SAT on the cells the LP leaves
+fractional (12: 771 of 1,680 cells, 11,314 in 10 s) and best responses before the LNS (12: 5,053 against 4,665)
+gave less.
 
 API::
 
