@@ -11,7 +11,8 @@ and ends far lower than from the constructed roster. Session 15, measured under 
   against 5,138 / 6 (load 5.4), 4,260 / 4,040 against 5,240 / 6 (load 6); 15 with ``colgen_deadline`` at half the
   budget 4,608 / 3,706 against 5,867 / 127 (load 5.6), without it the root used the whole minute (5,801 / 3,822);
 - not at 60 s on 13 and 19, whose roots need 50-150 CPU s (half the minute, load 5.8): 13 5,708 (the engine reached
-  4,740 at 150 s under the same load), 19 6,460 against the engine's 5,594 at 60 s.
+  4,740 at 150 s under the same load), 19 6,460 against the engine's 5,594 at 60 s. 13 at 300 s (root until 60 %,
+  not converged: LP bound 846): 2,754 in 171 CPU s (load 5.8) against the engine's 2,757 in 252 CPU s (load 3.9).
 
 A restricted master IP over the columns (SCIP 10 s on 12: 7,596; CP-SAT: none), CP-SAT on the cells the LP leaves
 fractional (12: 771 of 1,680 cells, 11,314 in 10 s) and best responses before the LNS (12: 5,053 against 4,665)
