@@ -1128,6 +1128,15 @@ _SHARED: tuple[Compiled, list[list[int]], set[tuple[int, int]], set[tuple[int, i
 #: against one process's 6.29e11 and 6.70e11; 0.75 (6.47e11) and 0.75 with each pair of day sets searched twice
 #: (8.20e11) against 0.5 (5.59e11) in the engine at 60 s, load 2.7-5.0.
 PARALLEL_SHARE = 0.5
+#: The two processes search the day sets only when the search has at least this many seconds. Asker from the
+#: construction, 46 s wall clock, four pairs back to back at load 5-6: one process 6.01, 5.66, 4.74, 4.44e11
+#: (mean 5.21e11) against the split 5.92, 5.69, 5.34, 5.09e11 (mean 5.51e11), though the split had about twice the
+#: CPU; each of its phases rebuilds the search state in both processes and starts the rounds afresh, may not move
+#: the days between the sets nor add overtime, and leaves the last whole-plan phase too short for the day matching.
+#: The engine at 60 s, three pairs at load 3.3-4.1: 4.80, 4.97, 5.63e11 (mean 5.13e11) against the split's 4.68,
+#: 5.80, 5.72e11 (mean 5.40e11); 0 violations, the checker's objective equal. The Oslo-like preset and the thorough
+#: preset (10 minutes, not measured) keep the split.
+PARALLEL_MIN_SECONDS = 120.0
 
 
 HalfTask = tuple[frozenset[int], float, int, bool, int, int]
@@ -1197,21 +1206,23 @@ def improve_locally(
     ``swap_width`` people are tried per swap: 6 rather than 12 gave a 6 % lower objective on Asker at 40 CPU seconds
     (faster rounds, the same at 80 CPU seconds; one process, equal CPU time).
 
-    With ``processes`` > 1, for the first ``parallel_share`` (default ``PARALLEL_SHARE``) of the time two processes
-    search two sets of days at once, first the two halves of the weeks, then the middle weeks against the first and
-    the last (moves cannot break a rule across the sets: two days between them stay as they are, see
-    ``_independent``, and nobody's overtime grows), then one process goes on over the whole plan. With one process the
-    search is deterministic: people and shifts are visited in a fixed order.
+    With ``processes`` > 1 and at least ``PARALLEL_MIN_SECONDS`` to search, for the first ``parallel_share``
+    (default ``PARALLEL_SHARE``) of the time two processes search two sets of days at once, first the two halves of
+    the weeks, then the middle weeks against the first and the last (moves cannot break a rule across the sets: two
+    days between them stay as they are, see ``_independent``, and nobody's overtime grows), then one process goes on
+    over the whole plan. With one process the search is deterministic: people and shifts are visited in a fixed
+    order.
     """
     global _SHARED
     started = time.perf_counter()
     stats: dict[str, float | int | str] = {}
     if deadline - started < 1.0:  # setting the search up alone takes about that long on Asker
         return by_need, {"local_s": 0.0, "local_moves": 0}
-    # two processes pay off only when each has a few seconds after building its own state
     if parallel_share is None:
         parallel_share = PARALLEL_SHARE
-    phases = _splits(c) if processes > 1 and deadline - started > 8.0 else []
+    # on Asker one process searched better than the split in 46 s even with half the CPU (``PARALLEL_MIN_SECONDS``)
+    split = processes > 1 and deadline - started >= PARALLEL_MIN_SECONDS
+    phases = _splits(c) if split else []
     totals = {"moves": 0, "evacuated": 0, "swaps": 0, "replaced": 0, "crossed": 0, "matched_days": 0, "gain": 0}
     for index, (first, second) in enumerate(phases):
         import multiprocessing
