@@ -17,6 +17,7 @@ from ressursbank.solver.curtois.colgen import ColumnGenerationResult, column_gen
 from ressursbank.solver.curtois.compile import Assignment, Compiled, compile_instance
 from ressursbank.solver.curtois.construct import construct
 from ressursbank.solver.curtois.lns import LnsStats, improve
+from ressursbank.solver.curtois.lp_guided import lp_guided_search
 from ressursbank.solver.curtois.model import CurtoisModel, Formulation
 from ressursbank.solver.curtois.objective import add_lower_bound, add_objective
 from ressursbank.solver.curtois.presets import apply_preset
@@ -59,12 +60,7 @@ class CurtoisParams:
       60 s, load 4.5: 14 proven optimal at 1278 in 24 s, 16 at 3228 with bound 3224, against 1395 / 1272 and
       3631 / 3197 on the full model + LNS; session 15, load 2.5-5: 11 proven optimal at 3443 in 17-21 s wall,
       9-12 CPU s, the root's restricted master IP finding the roster at its bound, against 3449 / 3443 from the
-      background column generation beside the full model + LNS), and up to ``branch_wide_max_vars`` variables
-      over at most ``branch_wide_max_days`` days (instance 12: its root bound 4040 is the optimum, but its LP is
-      fractional everywhere and the gap too wide for a tree, so after the root's primal steps the full model +
-      LNS run with the bound posted; session 15, 60 s, load 4.5-5, three back-to-back pairs at equal CPU: 4728,
-      5244, 4935 with bound 4040 against 5448, 5441, 5229 with bound 6 on the full model + LNS alone; 15, 42
-      days, stays out: 6093 / 3707 against 6065 / 127), with ``branch``: branch-and-price (:mod:`.branch`)
+      background column generation beside the full model + LNS), with ``branch``: branch-and-price (:mod:`.branch`)
       on all pricing workers (processes for the dynamic programme, ``branch_pricing_processes``: one while our
       LNS runs beside the root, all in the tree), with reduced-cost bans of cells before the tree
       (``branch_reduced_cost_fixing``), with our LNS beside the root only (``branch_lns_during_root``; beside
@@ -75,6 +71,15 @@ class CurtoisParams:
       proven optimal standalone in 17-33 s; 7 at 1056-1058 with bound 1055); otherwise (instance 9, LP gap
       7.5 %) the full model + LNS take the rest of the budget with the root bound posted. Without ``branch``,
       the older path: column generation for up to ``colgen_share`` beside our LNS, then the full model.
+    - above that, up to ``branch_wide_max_vars`` variables over at most ``branch_wide_max_days`` days (instance
+      12: its root bound 4040 is the optimum, but its LP is fractional in every employee and only 55 % of its
+      cells integral, so RINS, the dive and the restricted master IP find poor rosters), with ``lp_guided``: the
+      root column generation with our LNS beside it, then the LNS from the LP's heaviest columns
+      (:mod:`.lp_guided`), the root bound reported. Session 15, 60 s, load 3.7-4.4, back to back: 4054 and 4150
+      (60-65 CPU s) against 4711 and 4637 (57-60 CPU s) through the tree's root (its primal steps, then the full
+      model + LNS with the bound posted), which itself beat the full model + LNS alone in three pairs at load
+      4.5-5 (4728 / 5244 / 4935 with bound 4040 against 5448 / 5441 / 5229 with bound 6). 15 (42 days) stays
+      out: through the tree's root 6093 / 3707 against 6065 / 127.
     - above ``branch_max_vars`` variables or ``branch_max_days`` days (instance 18), the root column
       generation runs in the background on one pricing thread for up to ``colgen_background_share`` of the
       budget while the full model searches; its bound is reported at the end (measured at 60 s, load 4.5-5: 11
@@ -110,6 +115,7 @@ class CurtoisParams:
     branch_max_days: int = 56
     branch_wide_max_vars: int = 11_000
     branch_wide_max_days: int = 28
+    lp_guided: bool = True
     branch_pricing_processes: bool = True
     branch_reduced_cost_fixing: bool = True
     colgen_background_share: float = 0.8
@@ -296,10 +302,22 @@ def solve_curtois(
         report("construct", compiled.objective(best), None)
     lower_bound: int | None = None
     tree = params.colgen and params.branch and full
-    tree = tree and (
-        (size <= params.branch_max_vars and compiled.days <= params.branch_max_days)
-        or (size <= params.branch_wide_max_vars and compiled.days <= params.branch_wide_max_days)
-    )
+    narrow = size <= params.branch_max_vars and compiled.days <= params.branch_max_days
+    wide = not narrow and size <= params.branch_wide_max_vars and compiled.days <= params.branch_wide_max_days
+    if tree and wide and params.lp_guided and best is not None:
+        # The root LP's bound is the optimum but its LP is fractional everywhere: the LNS from its heaviest
+        # columns (:mod:`.lp_guided`) finds far better rosters than the tree's primal steps (instance 12).
+        phases += ["colgen", "lp-guided"]
+        guided = lp_guided_search(compiled, best, deadline=deadline, workers=params.workers, seed=params.seed)
+        best, guided_bound = guided.assignment, guided.lower_bound
+        report("lp-guided", guided.objective, guided_bound)
+        if guided_bound is not None and guided_bound > guided.objective:
+            logger.error("colgen bound %d above a roster of %d: ignored", guided_bound, guided.objective)
+            guided_bound = None
+        proven = guided_bound is not None and guided.objective <= guided_bound
+        bound = None if guided_bound is None else float(guided_bound)
+        return _solution(compiled, "OPTIMAL" if proven else "FEASIBLE", best, bound, start, tuple(phases))
+    tree = tree and (narrow or wide)
     colgen = tree or (
         params.colgen and full and size <= params.colgen_max_vars and compiled.days <= params.colgen_max_days
     )
