@@ -1133,9 +1133,9 @@ PARALLEL_SHARE = 0.5
 #: (mean 5.21e11) against the split 5.92, 5.69, 5.34, 5.09e11 (mean 5.51e11), though the split had about twice the
 #: CPU; each of its phases rebuilds the search state in both processes and starts the rounds afresh, may not move
 #: the days between the sets nor add overtime, and leaves the last whole-plan phase too short for the day matching.
-#: The engine at 60 s, three pairs at load 3.3-4.1: 4.80, 4.97, 5.63e11 (mean 5.13e11) against the split's 4.68,
-#: 5.80, 5.72e11 (mean 5.40e11); 0 violations, the checker's objective equal. The Oslo-like preset and the thorough
-#: preset (10 minutes, not measured) keep the split.
+#: The engine at 60 s, five pairs at load 2.8-4.1: 4.80, 4.97, 5.63, 4.68, 6.18e11 (mean 5.25e11) against the
+#: split's 4.68, 5.80, 5.72, 5.76, 6.26e11 (mean 5.64e11); 0 violations, the checker's objective equal. The
+#: Oslo-like preset and the thorough preset (10 minutes, not measured) keep the split.
 PARALLEL_MIN_SECONDS = 120.0
 
 
