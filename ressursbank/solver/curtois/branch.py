@@ -5,7 +5,9 @@ programming or CP-SAT, a Lagrangian bound valid at every iteration). Where the r
 branches on one employee's day: "employee ``e`` has shift ``s`` (or is off) on day ``d``" or not. A branching
 decision is pushed into ``e``'s pricing (allowed labels of the programme, a variable's domain in CP-SAT) and into
 the master (columns that break it get an upper bound of 0), so every node's Lagrangian bound is valid for its
-whole subtree. The objective is integral, so a node is pruned once ``ceil(bound) >= incumbent``; a child is
+whole subtree. The cell to branch on is the one, among the ``BRANCH_CANDIDATES`` most fractional, whose
+weaker child has the highest Lagrangian bound (Lagrangian strong branching, one exact programme per child). The
+objective is integral, so a node is pruned once ``ceil(bound) >= incumbent``; a child is
 first bounded by re-pricing only the branched employee at its parent's best Lagrangian point (one exact call),
 so it can be pruned before any LP. Nodes are taken best bound first (deepest first among equal bounds, which
 makes the search dive), and the incumbent is shared both ways with whoever runs beside (our LNS): better
