@@ -125,7 +125,7 @@ def construct(compiled: Compiled, *, deadline: float, seed: int, exact: bool = T
             assignment = result
     if not exact:
         assignment = sweep(compiled, assignment, rng=rng, deadline=deadline)
-    # Exact best responses where the programme fits (every employee of 1-19, of 20; none of 22 and 24).
+    # Best responses: exact where the programme fits (1-20), from the Lagrangian programme on 22 and 24.
     BestResponse(compiled, assignment, pricers).sweep(rng=rng, deadline=deadline)
     return assignment
 
@@ -136,7 +136,8 @@ class BestResponse:
     With the others fixed, the objective change of employee ``e`` working shift ``s`` on day ``d`` is its request
     cost plus the change of that cell's cover penalty, so the best row is a pricing problem with those changes as
     duals, solved exactly by the dynamic programme of :mod:`.pricing_dp` (milliseconds per row). Rows change in
-    place in the ``assignment`` given; employees the programme cannot price (too large) are left alone.
+    place in the ``assignment`` given. Where the exact programme is too large (year-long 22 and 24) the row comes
+    from its Lagrangian variant (``relaxed=True``: caps priced, the row checked lawful, not always optimal).
     Measured on 13 (session 14, load 4.7): construction 32,778 -> 6,527 in 2.2 s of sweeps; 20 s of LNS from
     there 5,994 against 23,387 from the construction (19: 5,311 against 8,549).
     """
@@ -149,8 +150,8 @@ class BestResponse:
         self.staffed = [[0] * compiled.shifts for _ in range(compiled.days)]
         for row in assignment:
             self._count(row, 1)
-        # Built once per employee and shared across calls; ``None`` for an employee the programme found too
-        # large once (year-long rows of 22 and 24): skipped from then on.
+        # Built once per employee and shared across calls; ``None`` for an employee the programme could not
+        # price at all once: skipped from then on.
         self.pricers = {} if pricers is None else pricers
 
     def _count(self, row: list[int], sign: int) -> None:
@@ -173,7 +174,9 @@ class BestResponse:
             for d in range(c.days)
         ]
         pricer = self.pricers.get(e) or DpPricer(c, e)
-        priced = pricer.price(duals)
+        # relaxed: where the exact programme is too large (year-long 22, 24), a lawful row from the Lagrangian
+        # programme (caps priced); elsewhere the exact minimum, as before.
+        priced = pricer.price(duals, relaxed=True)
         self.pricers[e] = None if priced is None else pricer
         row = old
         if priced is not None and priced.rows:
