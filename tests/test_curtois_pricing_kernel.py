@@ -17,46 +17,10 @@ from ressursbank.checker.curtois import check_employee
 from ressursbank.exceptions import DomainError
 from ressursbank.formats.curtois import parse_curtois
 from ressursbank.solver.curtois import colgen
-from ressursbank.solver.curtois.colgen import Fixing, Pricer
-from ressursbank.solver.curtois.compile import OFF, Compiled, compile_instance
+from ressursbank.solver.curtois.colgen import Pricer
+from ressursbank.solver.curtois.compile import OFF, compile_instance
 from ressursbank.solver.curtois.pricing_dp import DpPricer
-
-#: (id, minutes, forbidden successors): E, D and M share a class (nothing forbidden after them).
-SHIFTS = [("E", 480, ""), ("D", 600, ""), ("M", 360, ""), ("L", 480, "E|D|M"), ("N", 720, "E|D|M|L")]
-
-
-def _instance_text(rng: random.Random, days: int, staff: int) -> str:
-    lines = ["SECTION_HORIZON", str(days), "", "SECTION_SHIFTS"]
-    lines += [f"{sid},{minutes},{forbidden}" for sid, minutes, forbidden in SHIFTS]
-    lines += ["", "SECTION_STAFF"]
-    for e in range(staff):
-        caps = "|".join(f"{sid}={rng.choice([0, 2, 4, days])}" for sid, _, _ in SHIFTS)
-        maximum = rng.choice([3000, 4800, 7200])
-        minimum = rng.choice([0, maximum // 3, maximum * 2 // 3])
-        longest = rng.randint(3, 6)
-        shortest = rng.randint(1, min(3, longest))
-        lines.append(
-            f"P{e},{caps},{maximum},{minimum},{longest},{shortest},{rng.randint(1, 3)},{rng.randint(0, days // 7)}"
-        )
-    lines += ["", "SECTION_DAYS_OFF"]
-    lines += [f"P{e},{rng.randrange(days)}" for e in range(staff) if rng.random() < 0.5]
-    lines += ["", "SECTION_SHIFT_ON_REQUESTS"]
-    for e in range(staff):
-        for d in rng.sample(range(days), 3):
-            lines.append(f"P{e},{d},{rng.choice(SHIFTS)[0]},{rng.randint(1, 3)}")
-    lines += ["", "SECTION_SHIFT_OFF_REQUESTS"]
-    for e in range(staff):
-        for d in rng.sample(range(days), 3):
-            lines.append(f"P{e},{d},{rng.choice(SHIFTS)[0]},{rng.randint(1, 3)}")
-    lines += ["", "SECTION_COVER"]
-    for d in range(days):
-        for sid, _, _ in SHIFTS:
-            lines.append(f"{d},{sid},{rng.randint(0, 3)},100,1")
-    return "\n".join(lines) + "\n"
-
-
-def _reduced(compiled: Compiled, e: int, duals: list[list[float]], row: tuple[int, ...]) -> float:
-    return sum(compiled.request_cost[e][d].get(s, 0) - duals[d][s] for d, s in enumerate(row) if s != OFF)
+from tests.helpers_curtois import SHIFTS, made_up_instance_text, random_duals_and_fixings, reduced_cost
 
 
 @pytest.mark.parametrize(("seed", "days", "staff"), [(1, 21, 5), (2, 21, 5), (3, 21, 5), (4, 56, 3)])
@@ -64,7 +28,7 @@ def test_same_minimum_as_cp_sat_on_made_up_instances(
     seed: int, days: int, staff: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(seed)
-    instance = parse_curtois(_instance_text(rng, days, staff), name=f"made-up {seed}")
+    instance = parse_curtois(made_up_instance_text(rng, days, staff), name=f"made-up {seed}")
     compiled = compile_instance(instance)
     shift_ids = [s.id for s in instance.shift_types]
     monkeypatch.setattr(colgen, "PRICING_DP", False)
@@ -72,11 +36,7 @@ def test_same_minimum_as_cp_sat_on_made_up_instances(
     for e, employee in enumerate(instance.employees):
         for with_fixings in (False, True):
             # duals that favour some shift types strongly, so caps and the minutes' maximum bind
-            duals = [[rng.uniform(-20, 60) * rng.random() for _ in SHIFTS] for _ in range(compiled.days)]
-            fixings: list[Fixing] = []
-            if with_fixings:
-                for d in rng.sample(range(compiled.days), 3):
-                    fixings.append((d, rng.choice([OFF, *range(compiled.shifts)]), rng.random() < 0.5))
+            duals, fixings = random_duals_and_fixings(rng, compiled, with_fixings=with_fixings)
             exact = DpPricer(compiled, e).price(duals, fixings, columns=3)
             if exact is None:  # several small caps bind at once: too large, the caller prices by CP-SAT
                 continue
@@ -96,19 +56,19 @@ def test_same_minimum_as_cp_sat_on_made_up_instances(
             assert exact.minimum == pytest.approx(priced.bound, abs=compiled.days / colgen.PRICE_SCALE)
             assert exact.rows
             compared += 1
-            assert _reduced(compiled, e, duals, exact.rows[-1]) == pytest.approx(exact.minimum, abs=1e-9)
+            assert reduced_cost(compiled, e, duals, exact.rows[-1]) == pytest.approx(exact.minimum, abs=1e-9)
             for row in exact.rows:
                 shifts = {d: shift_ids[s] for d, s in enumerate(row) if s != OFF}
                 assert list(check_employee(instance, employee, shifts)) == []
                 assert all((row[d] == s) == on for d, s, on in fixings)
-                assert _reduced(compiled, e, duals, row) >= exact.minimum - 1e-9
+                assert reduced_cost(compiled, e, duals, row) >= exact.minimum - 1e-9
     assert compared >= staff  # most made-up employees have lawful rows: the comparison is not empty
 
 
 def test_the_same_pricer_answers_alike_when_called_again() -> None:
     """Tracked caps and the reused value arrays carry no answer over from one call to the next."""
     rng = random.Random(11)
-    compiled = compile_instance(parse_curtois(_instance_text(rng, 21, 4), name="made-up again"))
+    compiled = compile_instance(parse_curtois(made_up_instance_text(rng, 21, 4), name="made-up again"))
     pricers = [DpPricer(compiled, e) for e in range(compiled.employees)]
     first_duals = [[rng.uniform(-20, 60) for _ in SHIFTS] for _ in range(compiled.days)]
     second_duals = [[rng.uniform(-20, 60) for _ in SHIFTS] for _ in range(compiled.days)]

@@ -18,14 +18,10 @@ from ressursbank.checker.curtois import check_employee
 from ressursbank.exceptions import DomainError
 from ressursbank.formats.curtois import parse_curtois
 from ressursbank.solver.curtois import colgen, pricing_dp
-from ressursbank.solver.curtois.colgen import Fixing, Pricer
+from ressursbank.solver.curtois.colgen import Pricer
 from ressursbank.solver.curtois.compile import OFF, Compiled, compile_instance
 from ressursbank.solver.curtois.pricing_dp import DpPricer
-from tests.test_curtois_pricing_kernel import SHIFTS, _instance_text
-
-
-def _reduced(compiled: Compiled, e: int, duals: list[list[float]], row: tuple[int, ...]) -> float:
-    return sum(compiled.request_cost[e][d].get(s, 0) - duals[d][s] for d, s in enumerate(row) if s != OFF)
+from tests.helpers_curtois import SHIFTS, made_up_instance_text, random_duals_and_fixings, reduced_cost
 
 
 def _no_room_for_caps(monkeypatch: pytest.MonkeyPatch, compiled: Compiled) -> None:
@@ -45,7 +41,7 @@ def test_lower_bound_and_lawful_rows_against_cp_sat(seed: int, priced: str, monk
     """``priced``: what the multipliers price besides the caps (the minutes or weekends axis left out; "both":
     one answer each way, merged)."""
     rng = random.Random(seed)
-    instance = parse_curtois(_instance_text(rng, 28, 5), name=f"made-up relaxed {seed}")
+    instance = parse_curtois(made_up_instance_text(rng, 28, 5), name=f"made-up relaxed {seed}")
     compiled = compile_instance(instance)
     shift_ids = [s.id for s in instance.shift_types]
     monkeypatch.setattr(colgen, "PRICING_DP", False)
@@ -61,11 +57,7 @@ def test_lower_bound_and_lawful_rows_against_cp_sat(seed: int, priced: str, monk
         pricer = DpPricer(compiled, e)
         for with_fixings in (False, True, False):
             # duals that favour some shift types strongly, so caps, weekends and the minutes' maximum bind
-            duals = [[rng.uniform(-20, 60) * rng.random() for _ in SHIFTS] for _ in range(compiled.days)]
-            fixings: list[Fixing] = []
-            if with_fixings:
-                for d in rng.sample(range(compiled.days), 3):
-                    fixings.append((d, rng.choice([OFF, *range(compiled.shifts)]), rng.random() < 0.5))
+            duals, fixings = random_duals_and_fixings(rng, compiled, with_fixings=with_fixings)
             answer = pricer.price(duals, fixings, columns=3, relaxed=True)
             assert answer is not None
             reference = Pricer(compiled, e)
@@ -88,14 +80,14 @@ def test_lower_bound_and_lawful_rows_against_cp_sat(seed: int, priced: str, monk
             assert answer.minimum <= solved.bound + tolerance
             if answer.exact:
                 assert answer.rows
-                assert _reduced(compiled, e, duals, answer.rows[-1]) == pytest.approx(solved.bound, abs=tolerance)
+                assert reduced_cost(compiled, e, duals, answer.rows[-1]) == pytest.approx(solved.bound, abs=tolerance)
             with_rows += bool(answer.rows)
             previous = -math.inf
             for row in answer.rows[::-1]:
                 shifts = {d: shift_ids[s] for d, s in enumerate(row) if s != OFF}
                 assert list(check_employee(instance, employee, shifts)) == []
                 assert all((row[d] == s) == on for d, s, on in fixings)
-                reduced = _reduced(compiled, e, duals, row)
+                reduced = reduced_cost(compiled, e, duals, row)
                 assert reduced >= solved.bound - tolerance and reduced >= previous - 1e-9  # best last
                 previous = reduced
     print(f"relaxed {relaxed_calls}, with rows {relaxed_rows}; rows in {with_rows} of {3 * compiled.employees}")
@@ -106,7 +98,7 @@ def test_lower_bound_and_lawful_rows_against_cp_sat(seed: int, priced: str, monk
 def test_without_relaxed_a_too_large_programme_still_gives_way(monkeypatch: pytest.MonkeyPatch) -> None:
     """Column generation's calls stay exact: without ``relaxed`` the caller prices by CP-SAT as before."""
     rng = random.Random(1)
-    compiled = compile_instance(parse_curtois(_instance_text(rng, 28, 5), name="made-up exact"))
+    compiled = compile_instance(parse_curtois(made_up_instance_text(rng, 28, 5), name="made-up exact"))
     monkeypatch.setattr(pricing_dp, "MAX_CELLS", 1)
     duals = [[rng.uniform(-20, 60) for _ in SHIFTS] for _ in range(compiled.days)]
     assert DpPricer(compiled, 0).price(duals) is None
@@ -116,7 +108,7 @@ def test_without_relaxed_a_too_large_programme_still_gives_way(monkeypatch: pyte
 def test_unbinding_caps_give_the_exact_minimum(monkeypatch: pytest.MonkeyPatch) -> None:
     """When the cheapest row under no multipliers obeys every cap, the Lagrangian programme proves it optimal."""
     rng = random.Random(4)
-    compiled = compile_instance(parse_curtois(_instance_text(rng, 28, 4), name="made-up loose"))
+    compiled = compile_instance(parse_curtois(made_up_instance_text(rng, 28, 4), name="made-up loose"))
     checked = 0
     for e in range(compiled.employees):
         # capped shift types cost dearly, the others pay: the best row keeps clear of every cap
@@ -131,6 +123,6 @@ def test_unbinding_caps_give_the_exact_minimum(monkeypatch: pytest.MonkeyPatch) 
             continue
         assert relaxed.exact
         assert relaxed.minimum == pytest.approx(exact.minimum, abs=1e-9)
-        assert _reduced(compiled, e, duals, relaxed.rows[-1]) == pytest.approx(exact.minimum, abs=1e-9)
+        assert reduced_cost(compiled, e, duals, relaxed.rows[-1]) == pytest.approx(exact.minimum, abs=1e-9)
         checked += 1
     assert checked > 0
