@@ -65,3 +65,19 @@ def test_a_sweep_never_raises_the_objective() -> None:
     assert after <= before
     assert (changed > 0) == (after < before)  # every change is a strict improvement
     assert after < before
+
+
+def test_the_cover_counts_follow_every_response() -> None:
+    """The responder's cover counts (a numpy array) equal a recount of the roster after forced responses and sweeps."""
+    compiled = compiled_instance(2)
+    roster = compiled.empty()
+    responder = BestResponse(compiled, roster)
+    for e in range(compiled.employees):
+        assert responder.respond(e, force=True)
+    responder.sweep(rng=random.Random(0), deadline=time.monotonic() + 30)
+    recount = [[0] * compiled.shifts for _ in range(compiled.days)]
+    for row in roster:
+        for d, s in enumerate(row):
+            if s != OFF:
+                recount[d][s] += 1
+    assert responder.staffed.tolist() == recount

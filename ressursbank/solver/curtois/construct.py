@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 import time
 
+import numpy as np
+import numpy.typing as npt
 from ortools.sat.python import cp_model
 
 from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled
@@ -130,6 +132,13 @@ def construct(compiled: Compiled, *, deadline: float, seed: int, exact: bool = T
     return assignment
 
 
+def _worked(row: list[int]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The (days, shifts) index arrays of the cells ``row`` works."""
+    cells = np.asarray(row, dtype=np.intp)
+    days = np.flatnonzero(cells != OFF)
+    return days, cells[days]
+
+
 class BestResponse:
     """Exact best responses: one employee's row re-rostered at least marginal cost against everyone else.
 
@@ -147,7 +156,12 @@ class BestResponse:
     ) -> None:
         self.compiled = compiled
         self.assignment = assignment
-        self.staffed = [[0] * compiled.shifts for _ in range(compiled.days)]
+        # Arrays, so a response's marginal cover costs are one numpy expression instead of a Python loop over
+        # every cell (the year-long instances run many sweeps).
+        self.requirement = np.array(compiled.cover_requirement, dtype=np.int64)
+        self.under = np.array(compiled.cover_under, dtype=np.float64)
+        self.over = np.array(compiled.cover_over, dtype=np.float64)
+        self.staffed = np.zeros((compiled.days, compiled.shifts), dtype=np.int64)
         for row in assignment:
             self._count(row, 1)
         # Built once per employee and shared across calls; ``None`` for an employee the programme could not
@@ -155,9 +169,8 @@ class BestResponse:
         self.pricers = {} if pricers is None else pricers
 
     def _count(self, row: list[int], sign: int) -> None:
-        for d, s in enumerate(row):
-            if s != OFF:
-                self.staffed[d][s] += sign
+        days, shifts = _worked(row)
+        self.staffed[days, shifts] += sign
 
     def respond(self, e: int, *, force: bool = False) -> bool:
         """Re-roster ``e`` when a strictly cheaper lawful row exists (with ``force``, take the best row whatever
@@ -167,12 +180,9 @@ class BestResponse:
             return False
         old = self.assignment[e]
         self._count(old, -1)
-        staffed, cost = self.staffed, c.cover_cost
-        # minus the penalty change of one more person on each cell: the "dual" the programme subtracts
-        duals = [
-            [float(cost(d, s, staffed[d][s]) - cost(d, s, staffed[d][s] + 1)) for s in range(c.shifts)]
-            for d in range(c.days)
-        ]
+        # minus the penalty change of one more person on each cell (the "dual" the programme subtracts): the
+        # under-cover weight while the cell is short, minus the over-cover weight once it is met
+        duals = np.where(self.staffed < self.requirement, self.under, -self.over)
         pricer = self.pricers.get(e) or DpPricer(c, e)
         # relaxed: where the exact programme is too large (year-long 22, 24), a lawful row from the Lagrangian
         # programme (caps priced); elsewhere the exact minimum, as before.
@@ -187,9 +197,11 @@ class BestResponse:
         self._count(row, 1)
         return priced is not None and bool(priced.rows)
 
-    def _marginal(self, e: int, row: list[int], duals: list[list[float]]) -> float:
+    def _marginal(self, e: int, row: list[int], duals: npt.NDArray[np.float64]) -> float:
         request = self.compiled.request_cost[e]
-        return sum(request[d].get(s, 0) - duals[d][s] for d, s in enumerate(row) if s != OFF)
+        days, shifts = _worked(row)
+        requested = sum(request[d].get(s, 0) for d, s in enumerate(row) if s != OFF)
+        return float(requested - duals[days, shifts].sum())
 
     def sweep(self, *, rng: random.Random, deadline: float, passes: int | None = None) -> int:
         """Best responses for every employee in random order, repeated while a sweep gains and time remains (at
