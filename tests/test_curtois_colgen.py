@@ -106,3 +106,19 @@ def test_a_rebuilt_master_solves_to_the_same_value_with_its_bounds() -> None:
     assert master.columns[0][0][2].ub() == 0.0
     again, _, _ = master.solve()
     assert again == pytest.approx(value, abs=1e-6)
+
+
+def test_the_cp_sat_pricing_model_is_built_only_when_used() -> None:
+    """Where the dynamic programme prices, no CP-SAT model is built (its building dominated large roots); fixings
+    and the CP-SAT fallback build it on demand, with the same rosters' lawfulness."""
+    compiled = compiled_instance(2)
+    duals = [[float(compiled.cover_under[d][s]) for s in range(compiled.shifts)] for d in range(compiled.days)]
+    pricer = Pricer(compiled, 0)
+    assert pricer.fix([])
+    priced = pricer.price(duals, time_limit=20)
+    assert priced.rows and priced.optimal
+    assert pricer._model is None
+    day, shift = next((d, cell[0]) for d, cell in enumerate(compiled.allowed[0]) if cell)
+    assert pricer.fix([(day, shift, True)])
+    assert pricer._model is not None
+    assert all(row[day] == shift for row in pricer.price(duals, time_limit=20).rows)

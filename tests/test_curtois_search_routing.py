@@ -1,4 +1,4 @@
-"""Routing of :func:`solve_curtois` on instance 2, forced through the LP-guided path (instance 12's route).
+"""Routing of :func:`solve_curtois` on instance 2, forced through the LP-guided path (the route of 12, 13, 15, 19).
 
 The instance is small; the size thresholds are set so that it takes the route of a wide instance. The roster must
 be lawful, the bound valid (never above the optimum), and "OPTIMAL" only with the roster at the optimum.
@@ -14,7 +14,9 @@ from tests.helpers_curtois import DATA, OPTIMUM
 
 def test_a_wide_instance_goes_through_the_lp_guided_search() -> None:
     instance = read_curtois(DATA / "Instance2.txt")
-    params = CurtoisParams(time_limit=8, branch_max_vars=0, branch_wide_max_vars=10**6, branch_wide_max_days=28)
+    params = CurtoisParams(
+        time_limit=8, branch_max_vars=0, lp_guided_max_vars=10**6, lp_guided_max_days=28, lp_guided_colgen_share=0.5
+    )
     solution = solve_curtois(instance, params)
     assert "lp-guided" in solution.phases and "branch" not in solution.phases
     report = check_curtois(instance, solution.roster)

@@ -116,6 +116,9 @@ class CurtoisParams:
     branch_wide_max_vars: int = 11_000
     branch_wide_max_days: int = 28
     lp_guided: bool = True
+    lp_guided_max_vars: int = 11_000
+    lp_guided_max_days: int = 28
+    lp_guided_colgen_share: float = 1.0
     branch_pricing_processes: bool = True
     branch_reduced_cost_fixing: bool = True
     colgen_background_share: float = 0.8
@@ -304,11 +307,26 @@ def solve_curtois(
     tree = params.colgen and params.branch and full
     narrow = size <= params.branch_max_vars and compiled.days <= params.branch_max_days
     wide = not narrow and size <= params.branch_wide_max_vars and compiled.days <= params.branch_wide_max_days
-    if tree and wide and params.lp_guided and best is not None:
+    lp_route = (
+        params.colgen
+        and params.lp_guided
+        and full
+        and not narrow
+        and size <= params.lp_guided_max_vars
+        and compiled.days <= params.lp_guided_max_days
+    )
+    if lp_route and best is not None:
         # The root LP's bound is the optimum but its LP is fractional everywhere: the LNS from its heaviest
         # columns (:mod:`.lp_guided`) finds far better rosters than the tree's primal steps (instance 12).
         phases += ["colgen", "lp-guided"]
-        guided = lp_guided_search(compiled, best, deadline=deadline, workers=params.workers, seed=params.seed)
+        guided = lp_guided_search(
+            compiled,
+            best,
+            deadline=deadline,
+            workers=params.workers,
+            seed=params.seed,
+            colgen_deadline=start + params.lp_guided_colgen_share * params.time_limit,
+        )
         best, guided_bound = guided.assignment, guided.lower_bound
         report("lp-guided", guided.objective, guided_bound)
         if guided_bound is not None and guided_bound > guided.objective:
