@@ -14,9 +14,7 @@ from tests.helpers_curtois import DATA, OPTIMUM
 
 def test_a_wide_instance_goes_through_the_lp_guided_search() -> None:
     instance = read_curtois(DATA / "Instance2.txt")
-    params = CurtoisParams(
-        time_limit=8, branch_max_vars=0, lp_guided_max_vars=10**6, lp_guided_max_days=28, lp_guided_colgen_share=0.5
-    )
+    params = CurtoisParams(time_limit=8, branch_max_vars=0, lp_guided_max_var_days=10**6, lp_guided_max_days=28)
     solution = solve_curtois(instance, params)
     assert "lp-guided" in solution.phases and "branch" not in solution.phases
     report = check_curtois(instance, solution.roster)
@@ -39,3 +37,16 @@ def test_without_lp_guided_a_wide_instance_goes_through_the_tree() -> None:
     assert solution.bound is not None and solution.bound <= OPTIMUM[2]
     if solution.status == "OPTIMAL":
         assert solution.objective == OPTIMUM[2]
+
+
+def test_above_the_lp_guided_size_a_wide_instance_goes_through_the_tree() -> None:
+    """The LP-guided route is chosen by variables times days (13 and 19 stay out); above it, the older route."""
+    instance = read_curtois(DATA / "Instance2.txt")
+    params = CurtoisParams(
+        time_limit=8, branch_max_vars=0, branch_wide_max_vars=10**6, branch_wide_max_days=28, lp_guided_max_var_days=0
+    )
+    solution = solve_curtois(instance, params)
+    assert "branch" in solution.phases and "lp-guided" not in solution.phases
+    report = check_curtois(instance, solution.roster)
+    assert report.feasible, report.verdict
+    assert solution.bound is not None and solution.bound <= OPTIMUM[2]

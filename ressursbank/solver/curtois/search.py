@@ -71,15 +71,22 @@ class CurtoisParams:
       proven optimal standalone in 17-33 s; 7 at 1056-1058 with bound 1055); otherwise (instance 9, LP gap
       7.5 %) the full model + LNS take the rest of the budget with the root bound posted. Without ``branch``,
       the older path: column generation for up to ``colgen_share`` beside our LNS, then the full model.
-    - above that, up to ``branch_wide_max_vars`` variables over at most ``branch_wide_max_days`` days (instance
-      12: its root bound 4040 is the optimum, but its LP is fractional in every employee and only 55 % of its
-      cells integral, so RINS, the dive and the restricted master IP find poor rosters), with ``lp_guided``: the
-      root column generation with our LNS beside it, then the LNS from the LP's heaviest columns
-      (:mod:`.lp_guided`), the root bound reported. Session 15, 60 s, load 3.7-4.4, back to back: 4054 and 4150
-      (60-65 CPU s) against 4711 and 4637 (57-60 CPU s) through the tree's root (its primal steps, then the full
-      model + LNS with the bound posted), which itself beat the full model + LNS alone in three pairs at load
-      4.5-5 (4728 / 5244 / 4935 with bound 4040 against 5448 / 5441 / 5229 with bound 6). 15 (42 days) stays
-      out: through the tree's root 6093 / 3707 against 6065 / 127.
+    - above that (not narrow), up to ``lp_guided_max_var_days`` shift variables times days and
+      ``lp_guided_max_days`` days (instances 12, 15, 18), with ``lp_guided``: the root column generation with our
+      LNS beside it until ``lp_guided_colgen_share`` of the budget (or convergence), then the LNS from the LP's
+      heaviest columns (:mod:`.lp_guided`), the root bound reported. These roots converge within the share; 13
+      (1.1 M variable-days) and 19 (0.8 M) do not, and their unconverged LPs guide worse (session 16, 60 s, load
+      5-7, nice 10: 13 5415 against 5029 on the full model + LNS, 19 6739 against 5330), so they stay out.
+      Session 16, 60 s, load 5.5-7.2 (other helpers and a 600 s benchmark running), nice 10, back to back: 15
+      4594 and 4587 / 3714 (35-43 CPU s) against 5568 and 5576 / 127 (32-35 CPU s) on the full model + LNS (with
+      a share of 0.65: 4887); 18 4966 and 4964 / 4418 (30-36 CPU s) against 6100 and 6284 / 4418 (32-35 CPU s)
+      beside the background column generation. Instance 12 (its root bound 4040 is the optimum, but its LP is
+      fractional in every employee and only 55 % of its cells integral, so RINS, the dive and the restricted
+      master IP find poor rosters), session 15, 60 s, load 3.7-4.4, back to back: 4054 and 4150 (60-65 CPU s)
+      against 4711 and 4637 (57-60 CPU s) through the tree's root (its primal steps, then the full model + LNS
+      with the bound posted), which itself beat the full model + LNS alone in three pairs at load 4.5-5 (4728 /
+      5244 / 4935 with bound 4040 against 5448 / 5441 / 5229 with bound 6). Without ``lp_guided``, 12 goes
+      through the tree's root (up to ``branch_wide_max_vars`` variables over ``branch_wide_max_days`` days).
     - above ``branch_max_vars`` variables or ``branch_max_days`` days (instance 18), the root column
       generation runs in the background on one pricing thread for up to ``colgen_background_share`` of the
       budget while the full model searches; its bound is reported at the end (measured at 60 s, load 4.5-5: 11
@@ -116,9 +123,9 @@ class CurtoisParams:
     branch_wide_max_vars: int = 11_000
     branch_wide_max_days: int = 28
     lp_guided: bool = True
-    lp_guided_max_vars: int = 11_000
-    lp_guided_max_days: int = 28
-    lp_guided_colgen_share: float = 1.0
+    lp_guided_max_var_days: int = 400_000
+    lp_guided_max_days: int = 84
+    lp_guided_colgen_share: float = 0.5
     branch_pricing_processes: bool = True
     branch_reduced_cost_fixing: bool = True
     colgen_background_share: float = 0.8
@@ -312,12 +319,13 @@ def solve_curtois(
         and params.lp_guided
         and full
         and not narrow
-        and size <= params.lp_guided_max_vars
+        and size * compiled.days <= params.lp_guided_max_var_days
         and compiled.days <= params.lp_guided_max_days
     )
     if lp_route and best is not None:
-        # The root LP's bound is the optimum but its LP is fractional everywhere: the LNS from its heaviest
-        # columns (:mod:`.lp_guided`) finds far better rosters than the tree's primal steps (instance 12).
+        # The root LP's bound is (nearly) the optimum but its LP is fractional everywhere: the LNS from its
+        # heaviest columns (:mod:`.lp_guided`) finds far better rosters than the tree's primal steps (instance 12)
+        # or the full model + LNS (15, 18).
         phases += ["colgen", "lp-guided"]
         guided = lp_guided_search(
             compiled,
@@ -333,7 +341,8 @@ def solve_curtois(
             logger.error("colgen bound %d above a roster of %d: ignored", guided_bound, guided.objective)
             guided_bound = None
         proven = guided_bound is not None and guided.objective <= guided_bound
-        bound = None if guided_bound is None else float(guided_bound)
+        # an unconverged root's Lagrangian bound can be far below zero; every objective is at least 0
+        bound = None if guided_bound is None else float(max(0, guided_bound))
         return _solution(compiled, "OPTIMAL" if proven else "FEASIBLE", best, bound, start, tuple(phases))
     tree = tree and (narrow or wide)
     colgen = tree or (
