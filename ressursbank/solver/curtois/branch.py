@@ -794,12 +794,14 @@ def _rins(
     apply_preset(solver, "neighbourhood", time_limit=time_limit, workers=1, seed=seed)
     status = solver.solve(m.model)
     logger.debug(
-        "rins: %d free cells of %d, base %d, %s %s",
+        "rins: %d free cells of %d, base %d, %s %s, %.2f s wall, %.2f deterministic",
         sum(map(len, free)),
         compiled.employees * compiled.days,
         compiled.objective(incumbent),
         solver.status_name(status),
         solver.objective_value if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else "-",
+        solver.wall_time,
+        solver.deterministic_time,
     )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
