@@ -14,7 +14,7 @@ from tests.helpers_curtois import DATA, OPTIMUM
 
 def test_a_wide_instance_goes_through_the_lp_guided_search() -> None:
     instance = read_curtois(DATA / "Instance2.txt")
-    params = CurtoisParams(time_limit=8, branch_max_vars=0, lp_guided_max_var_days=10**6, lp_guided_max_days=28)
+    params = CurtoisParams(time_limit=8, branch_max_vars=0, lp_guided_var_days_per_second=10**6, lp_guided_max_days=28)
     solution = solve_curtois(instance, params)
     assert "lp-guided" in solution.phases and "branch" not in solution.phases
     report = check_curtois(instance, solution.roster)
@@ -43,7 +43,11 @@ def test_above_the_lp_guided_size_a_wide_instance_goes_through_the_tree() -> Non
     """The LP-guided route is chosen by variables times days (13 and 19 stay out); above it, the older route."""
     instance = read_curtois(DATA / "Instance2.txt")
     params = CurtoisParams(
-        time_limit=8, branch_max_vars=0, branch_wide_max_vars=10**6, branch_wide_max_days=28, lp_guided_max_var_days=0
+        time_limit=8,
+        branch_max_vars=0,
+        branch_wide_max_vars=10**6,
+        branch_wide_max_days=28,
+        lp_guided_var_days_per_second=0,
     )
     solution = solve_curtois(instance, params)
     assert "branch" in solution.phases and "lp-guided" not in solution.phases

@@ -71,12 +71,16 @@ class CurtoisParams:
       proven optimal standalone in 17-33 s; 7 at 1056-1058 with bound 1055); otherwise (instance 9, LP gap
       7.5 %) the full model + LNS take the rest of the budget with the root bound posted. Without ``branch``,
       the older path: column generation for up to ``colgen_share`` beside our LNS, then the full model.
-    - above that (not narrow), up to ``lp_guided_max_var_days`` shift variables times days and
-      ``lp_guided_max_days`` days (instances 12, 15, 18), with ``lp_guided``: the root column generation with our
-      LNS beside it until ``lp_guided_colgen_share`` of the budget (or convergence), then the LNS from the LP's
-      heaviest columns (:mod:`.lp_guided`), the root bound reported. These roots converge within the share; 13
-      (1.1 M variable-days) and 19 (0.8 M) do not, and their unconverged LPs guide worse (session 16, 60 s, load
-      5-7, nice 10: 13 5415 against 5029 on the full model + LNS, 19 6739 against 5330), so they stay out.
+    - above that (not narrow), up to ``lp_guided_var_days_per_second`` times the budget in shift variables times
+      days, over at most ``lp_guided_max_days`` days (at 60 s: 450,000, instances 12, 15, 18; from 109 s also 19,
+      0.82 M; from 149 s also 13, 1.12 M), with ``lp_guided``: the root column generation with our LNS beside it
+      until ``lp_guided_colgen_share`` of the budget (or convergence), then the LNS from the LP's heaviest columns
+      (:mod:`.lp_guided`), the root bound reported. The roots of 13 and 19 need more than half a minute, and an LP
+      that far from converged guides worse (session 16, 60 s, load 5-7, nice 10: 13 5415 against 5029 on the
+      full model + LNS, 19 6739 against 5330); with the budget to get close, it guides far better (150 s, load
+      3.6-5.6, nice 10, back to back: 13 2716 against 3695 in 115-118 CPU s, 19 3804 against 4321 in 140-150
+      CPU s, both roots still unconverged at the share: LP 1968 and 4768). 13's root alone converges to LP 1348
+      = bound 1348 (its optimum) in 44 rounds, 58.5 CPU s, 41 of them in GLOP (load 5).
       Session 16, 60 s, load 5.5-7.2 (other helpers and a 600 s benchmark running), nice 10, back to back: 15
       4594 and 4587 / 3714 (35-43 CPU s) against 5568 and 5576 / 127 (32-35 CPU s) on the full model + LNS (with
       a share of 0.65: 4887); 18 4966 and 4964 / 4418 (30-36 CPU s) against 6100 and 6284 / 4418 (32-35 CPU s)
@@ -87,7 +91,8 @@ class CurtoisParams:
       with the bound posted), which itself beat the full model + LNS alone in three pairs at load 4.5-5 (4728 /
       5244 / 4935 with bound 4040 against 5448 / 5441 / 5229 with bound 6). Without ``lp_guided``, 12 goes
       through the tree's root (up to ``branch_wide_max_vars`` variables over ``branch_wide_max_days`` days).
-    - above ``branch_max_vars`` variables or ``branch_max_days`` days (instance 18), the root column
+    - above ``branch_max_vars`` variables or ``branch_max_days`` days (instance 18 without ``lp_guided`` or
+      below 46 s), the root column
       generation runs in the background on one pricing thread for up to ``colgen_background_share`` of the
       budget while the full model searches; its bound is reported at the end (measured at 60 s, load 4.5-5: 11
       roster 3682 bound 3443 vs 3674 bound 2 without; session 14, load 4.7-5.2: 18 5988 / 4418 vs 6290 / 28).
@@ -123,7 +128,7 @@ class CurtoisParams:
     branch_wide_max_vars: int = 11_000
     branch_wide_max_days: int = 28
     lp_guided: bool = True
-    lp_guided_max_var_days: int = 400_000
+    lp_guided_var_days_per_second: float = 7_500.0
     lp_guided_max_days: int = 84
     lp_guided_colgen_share: float = 0.5
     branch_pricing_processes: bool = True
@@ -319,7 +324,7 @@ def solve_curtois(
         and params.lp_guided
         and full
         and not narrow
-        and size * compiled.days <= params.lp_guided_max_var_days
+        and size * compiled.days <= params.lp_guided_var_days_per_second * params.time_limit
         and compiled.days <= params.lp_guided_max_days
     )
     if lp_route and best is not None:
