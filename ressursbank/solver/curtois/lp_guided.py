@@ -14,6 +14,16 @@ and ends far lower than from the constructed roster. Session 15, measured under 
   4,740 at 150 s under the same load), 19 6,460 against the engine's 5,594 at 60 s. 13 at 300 s (root until 60 %,
   not converged: LP bound 846): 2,754 in 171 CPU s (load 5.8) against the engine's 2,757 in 252 CPU s (load 3.9).
 
+Session 16 (nice 10, other helpers and a 600 s benchmark running), through ``solve_curtois`` with the root until half
+the budget, back to back against the route before: 60 s, load 5.5-7.2: 15 4,594 and 4,587 / 3,714 against 5,568 and
+5,576 / 127 (full model + LNS); 18 4,966 and 4,964 / 4,418 against 6,100 and 6,284 / 4,418 (full model beside the
+background column generation); 12 at half the budget 4,252 against 4,269 until convergence (load 11-13). 150 s, load
+3.6-5.6: 13 2,716 against 3,695, 19 3,804 against 4,321 (both roots unconverged at 75 s: LP 1,968 and 4,768). At 60 s
+13 (5,415 against 5,029) and 19 (6,739 against 5,330) still lose, so the route scales with the budget
+(``CurtoisParams.lp_guided_var_days_per_second``). Once the CP-SAT pricing models are built only on demand, 13's
+root converges alone to LP 1,348 = bound 1,348 in 44 rounds and 58.5 CPU s, 41 of them in GLOP (CLP instead: no warm
+start, 23 rounds in 129 s; GLOP without presolve: 36 CPU s of LP, not kept).
+
 A restricted master IP over the columns (SCIP 10 s on 12: 7,596; CP-SAT: none), CP-SAT on the cells the LP leaves
 fractional (12: 771 of 1,680 cells, 11,314 in 10 s) and best responses before the LNS (12: 5,053 against 4,665)
 gave less.
