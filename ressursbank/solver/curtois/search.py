@@ -79,7 +79,8 @@ class CurtoisParams:
       that far from converged guides worse (session 16, 60 s, load 5-7, nice 10: 13 5415 against 5029 on the
       full model + LNS, 19 6739 against 5330); with the budget to get close, it guides far better (150 s, load
       3.6-5.6, nice 10, back to back: 13 2716 against 3695 in 115-118 CPU s, 19 3804 against 4321 in 140-150
-      CPU s, both roots still unconverged at the share: LP 1968 and 4768). 13's root alone converges to LP 1348
+      CPU s, both roots still unconverged at the share: LP 1968 and 4768); near the threshold a tie (19, 120 s,
+      load 2.8-3.9: 4338 in 147 CPU s against 4332 in 121). 13's root alone converges to LP 1348
       = bound 1348 (its optimum) in 44 rounds, 58.5 CPU s, 41 of them in GLOP (load 5).
       Session 16, 60 s, load 5.5-7.2 (other helpers and a 600 s benchmark running), nice 10, back to back: 15
       4594 and 4587 / 3714 (35-43 CPU s) against 5568 and 5576 / 127 (32-35 CPU s) on the full model + LNS (with
