@@ -176,7 +176,9 @@ def xlsx_files(draw: st.DrawFn) -> list[tuple[str, bytes]]:
         sheets[name.removesuffix(".csv")] = rows
     data = _xlsx(sheets)
     if draw(st.integers(min_value=0, max_value=7)) == 0:
-        cut = draw(st.integers(min_value=0, max_value=len(data)))
+        # the cut is drawn as a share of the length: openpyxl stamps the save time, so the length may differ
+        # between two runs of the same example, and a draw bounded by it would make hypothesis call the test flaky
+        cut = len(data) * draw(st.integers(min_value=0, max_value=1000)) // 1000
         data = data[:cut] + draw(st.binary(max_size=50))
     return [("import.xlsx", data)]
 
