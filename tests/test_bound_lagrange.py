@@ -14,6 +14,7 @@ from ressursbank.domain.people import Absence
 from ressursbank.domain.problem import Problem
 from ressursbank.domain.rules import DailyRest, ObjectiveWeights
 from ressursbank.result import Result
+from ressursbank.solver import bound_lagrange
 from ressursbank.solver.bound import cheapest_per_need, timed_shift_bound
 from ressursbank.solver.bound_lagrange import lagrangian_bound
 from ressursbank.solver.bound_shifts import shift_flow_bound, shift_flow_bound_and_prices
@@ -39,10 +40,10 @@ def _optimal(p: Problem) -> Result:
     return result
 
 
-def _lagrangian(c: Compiled, *, from_flow: bool = False) -> int:
-    """The bound after at most 30 evaluations (a deadline far enough away never to bind on these instances)."""
+def _lagrangian(c: Compiled, *, from_flow: bool = False, evaluations: int = 30) -> int:
+    """The bound after at most ``evaluations`` (a deadline far enough away never to bind on these instances)."""
     initial = shift_flow_bound_and_prices(c, with_prices=True)[1] if from_flow else cheapest_per_need(c)
-    found = lagrangian_bound(c, deadline=time.perf_counter() + 60.0, initial=initial, max_iterations=30)
+    found = lagrangian_bound(c, deadline=time.perf_counter() + 60.0, initial=initial, max_iterations=evaluations)
     assert found is not None
     return found
 
@@ -141,6 +142,36 @@ def test_never_above_proven_optimum(seed: int) -> None:
     optimum = _optimal(p).objective
     assert _lagrangian(c) <= optimum
     assert _lagrangian(c, from_flow=True) <= optimum
+
+
+def _stalled_then(c: Compiled, monkeypatch: pytest.MonkeyPatch, *, plain: bool) -> int:
+    """The bound when the stabilised ascent stops at its first point that does not improve, then goes on as plain
+    column generation or not."""
+    monkeypatch.setattr(bound_lagrange, "STALL_STOP", 1)
+    monkeypatch.setattr(bound_lagrange, "PLAIN_AFTER_STALL", plain)
+    return _lagrangian(c, evaluations=200)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_plain_column_generation_after_a_stall_stays_valid(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plain column generation after a stall only adds price points: its best is at least the stabilised
+    ascent's and still at most the proven optimum."""
+    p = _random_instance(seed)
+    c = compile_problem(p)
+    stabilised = _stalled_then(c, monkeypatch, plain=False)
+    assert stabilised <= _stalled_then(c, monkeypatch, plain=True) <= _optimal(p).objective
+
+
+def test_plain_column_generation_unsticks_a_stalled_ascent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random instance 6: the stabilised ascent stops after its first point that does not improve, far below the
+    optimum; the plain column generation after it reaches a bound 16 times higher (measured: 1.49e10 -> 2.41e11),
+    still at most the proven optimum."""
+    p = _random_instance(6)
+    c = compile_problem(p)
+    stabilised = _stalled_then(c, monkeypatch, plain=False)
+    with_plain = _stalled_then(c, monkeypatch, plain=True)
+    assert with_plain > 10 * stabilised
+    assert with_plain <= _optimal(p).objective
 
 
 def test_engine_bound_child_reports_the_larger() -> None:
