@@ -131,7 +131,7 @@ def match_day(search: LocalSearch, day: int, seeds: list[int]) -> int:
         cur = holding[p]
         base_cost[p] = search.objective_after(p, remove=(cur,) if cur is not None else ())
         if cur is not None:
-            base_cost[p] += search._change_cost(p, cur, adding=False)
+            base_cost[p] += search.change_cost(p, cur, adding=False)
     flow = min_cost_flow.SimpleMinCostFlow()
     edges: list[tuple[int, int]] = []
     costs: list[int] = []
@@ -146,9 +146,9 @@ def match_day(search: LocalSearch, day: int, seeds: list[int]) -> int:
                 if p in search.by_need[n] or not search.lawful(p, n, base):
                     return
             cost = search.objective_after(p, add=(n,), remove=(cur,) if cur is not None else ())
-            cost += search._change_cost(p, n, adding=True)
+            cost += search.change_cost(p, n, adding=True)
             if cur is not None:
-                cost += search._change_cost(p, cur, adding=False)
+                cost += search.change_cost(p, cur, adding=False)
         edges.append((p, n))
         costs.append(cost - base_cost[p])
 
@@ -190,10 +190,10 @@ def match_day(search: LocalSearch, day: int, seeds: list[int]) -> int:
         cur, new = holding[p], new_shift[p]
         after = [k for k in search.shifts[p] if k != cur]
         if new is not None:
-            after = search._sorted([*after, new])
-            gain -= search._change_cost(p, new, adding=True)
+            after = search.in_time_order([*after, new])
+            gain -= search.change_cost(p, new, adding=True)
         if cur is not None:
-            gain -= search._change_cost(p, cur, adding=False)
+            gain -= search.change_cost(p, cur, adding=False)
         lists[p] = after
         gain += int(search.objective[p]) - search.person_objective(p, after)
     if gain <= 0:
@@ -208,7 +208,7 @@ def match_day(search: LocalSearch, day: int, seeds: list[int]) -> int:
         either = holding[p]
         week = search.week[either if either is not None else new_shift[p] or 0]
         search.version[search.home[p], week] += 1
-        search._sync(p)
+        search.sync(p)
     return gain
 
 

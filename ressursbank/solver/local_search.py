@@ -154,13 +154,13 @@ class LocalSearch:
         #: how much dearer than the giver's release a middle person's marginal may be (their overflow is passed on)
         self.chain_allowance = 60 * 20 * int(c.weights.overtime_per_minute)
         self.n_sundays = self.g.sunday_worked.shape[1]
-        #: each person's totals (``_totals``), kept in step by ``_sync``, for ``objective_after``
+        #: each person's totals (``_totals``), kept in step by ``sync``, for ``objective_after``
         self.totals: list[Totals] = [(0, [], 0, 0, 0, [])] * c.n_employees
         for e in range(c.n_employees):
-            self._sync(e)
+            self.sync(e)
 
     # --- state ----------------------------------------------------------------------------------------------------
-    def _sync(self, e: int) -> None:
+    def sync(self, e: int) -> None:
         """Recompute employee ``e``'s state vectors from their shift list."""
         c, g = self.c, self.g
         needs = self.shifts[e]
@@ -300,7 +300,7 @@ class LocalSearch:
                     sundays[sunday] += sign
         return self._objective_of(e, (flat, per_week, away, outside, unsocial, sundays))
 
-    def _change_cost(self, e: int, n: int, adding: bool) -> int:
+    def change_cost(self, e: int, n: int, adding: bool) -> int:
         """The ``changes`` term's delta when ``e`` starts (``adding``) or stops working ``n``."""
         if self.hint is None:
             return 0
@@ -309,9 +309,9 @@ class LocalSearch:
         return (-step if kept else step) if adding else (step if kept else -step)
 
     def _with(self, e: int, n: int) -> list[int]:
-        return self._sorted([*self.shifts[e], n])
+        return self.in_time_order([*self.shifts[e], n])
 
-    def _sorted(self, needs: list[int]) -> list[int]:
+    def in_time_order(self, needs: list[int]) -> list[int]:
         """``needs`` in time order (start, then index), the order ``person_objective`` expects."""
         return sorted(needs, key=lambda k: (self.start[k], k))
 
@@ -327,8 +327,8 @@ class LocalSearch:
         self.by_need[n].append(taker)
         self.shifts[giver] = self._without(giver, n)
         self.shifts[taker] = self._with(taker, n)
-        self._sync(giver)
-        self._sync(taker)
+        self.sync(giver)
+        self.sync(taker)
 
     # --- rules ----------------------------------------------------------------------------------------------------
     def lawful(self, e: int, n: int, base: Sequence[int] | None = None) -> bool:
@@ -457,7 +457,7 @@ class LocalSearch:
         if (giver, n) in self.pins or not self.movable[n]:
             return 0
         after_giver = self.objective_after(giver, remove=(n,))
-        release = int(self.objective[giver]) - after_giver - self._change_cost(giver, n, adding=False)
+        release = int(self.objective[giver]) - after_giver - self.change_cost(giver, n, adding=False)
         if release <= 0:
             return 0
         # without chains, people who would pay extra hours for it rarely beat the release: look only at those with
@@ -472,7 +472,7 @@ class LocalSearch:
             if not self.lawful(taker, n):
                 continue
             after_taker = self.objective_after(taker, add=(n,))
-            gain = release - (after_taker - int(self.objective[taker])) - self._change_cost(taker, n, adding=True)
+            gain = release - (after_taker - int(self.objective[taker])) - self.change_cost(taker, n, adding=True)
             overflow = self._overflows(taker, n)
             if gain <= 0:
                 if overflow and len(overflowing) < self.chain_width:
@@ -502,7 +502,7 @@ class LocalSearch:
                 if not self.lawful(taker, n):
                     continue
                 after_taker = self.objective_after(taker, add=(n,))
-                gain = release - (after_taker - int(self.objective[taker])) - self._change_cost(taker, n, adding=True)
+                gain = release - (after_taker - int(self.objective[taker])) - self.change_cost(taker, n, adding=True)
                 overflowing.append((taker, gain))
         for taker, gain in overflowing:
             chained = self._chain(giver, n, taker, gain)
@@ -530,7 +530,7 @@ class LocalSearch:
             if n2 == n or int(c.n_week[n2]) != b or (middle, n2) in self.pins or not self.movable[n2]:
                 continue
             release = base - self.objective_after(middle, add=(n,), remove=(n2,))
-            release -= self._change_cost(middle, n2, adding=False)
+            release -= self.change_cost(middle, n2, adding=False)
             if release <= 0:
                 continue
             people, cost = self.takers(n2, exclude=(middle, giver), room_only=True)
@@ -540,7 +540,7 @@ class LocalSearch:
                 if not self.lawful(third, n2):
                     continue
                 after = self.objective_after(third, add=(n2,))
-                gain = release - (after - int(self.objective[third])) - self._change_cost(third, n2, adding=True)
+                gain = release - (after - int(self.objective[third])) - self.change_cost(third, n2, adding=True)
                 if direct_gain + gain > 0:
                     self._move(n, giver, middle)
                     self._move(n2, middle, third)
@@ -559,7 +559,7 @@ class LocalSearch:
         if (giver, n) in self.pins or not self.movable[n]:
             return 0
         release = int(self.objective[giver]) - self.objective_after(giver, remove=(n,))
-        release -= self._change_cost(giver, n, adding=False)
+        release -= self.change_cost(giver, n, adding=False)
         if release <= 0:
             return 0
         b, d, col = self.week[n], self.day[n], self.day[n] + 1
@@ -592,7 +592,7 @@ class LocalSearch:
                 tried += 1
                 after = self.objective_after(middle, add=(n,), remove=(m,))
                 budget = release - (after - int(self.objective[middle]))
-                budget -= self._change_cost(middle, n, adding=True) + self._change_cost(middle, m, adding=False)
+                budget -= self.change_cost(middle, n, adding=True) + self.change_cost(middle, m, adding=False)
                 if budget <= 0:
                     continue
                 people, cost = self.takers(m, exclude=(middle, giver), room_only=True)
@@ -602,7 +602,7 @@ class LocalSearch:
                     if not self.lawful(third, m):
                         continue
                     gain = budget - (self.objective_after(third, add=(m,)) - int(self.objective[third]))
-                    gain -= self._change_cost(third, m, adding=True)
+                    gain -= self.change_cost(third, m, adding=True)
                     if gain > 0:
                         self._move(n, giver, middle)
                         self._move(m, middle, third)
@@ -655,8 +655,8 @@ class LocalSearch:
                 before = int(self.objective[giver]) + int(self.objective[other])
                 after = self.objective_after(giver, add=(n2,), remove=(n,))
                 after += self.objective_after(other, add=(n,), remove=(n2,))
-                after += self._change_cost(giver, n, adding=False) + self._change_cost(giver, n2, adding=True)
-                after += self._change_cost(other, n2, adding=False) + self._change_cost(other, n, adding=True)
+                after += self.change_cost(giver, n, adding=False) + self.change_cost(giver, n2, adding=True)
+                after += self.change_cost(other, n2, adding=False) + self.change_cost(other, n, adding=True)
                 if after < before and self.lawful(giver, n2, giver_without) and self.lawful(other, n, other_without):
                     self._move(n, giver, other)
                     self._move(n2, other, giver)
@@ -675,14 +675,14 @@ class LocalSearch:
         total = 0
         for n in away:
             own = int(self.objective[e])
-            release = own - self.objective_after(e, remove=(n,)) - self._change_cost(e, n, adding=False)
+            release = own - self.objective_after(e, remove=(n,)) - self.change_cost(e, n, adding=False)
             people, _ = self.takers(n, exclude=(e,), room_only=True)
             moved = False
             for taker in people[:50].tolist():
                 if not self.lawful(taker, n):
                     continue
                 after = self.objective_after(taker, add=(n,))
-                total += release - (after - int(self.objective[taker])) - self._change_cost(taker, n, adding=True)
+                total += release - (after - int(self.objective[taker])) - self.change_cost(taker, n, adding=True)
                 self._move(n, e, taker)
                 done.append((n, taker))
                 moved = True
@@ -716,7 +716,7 @@ class LocalSearch:
             nonlocal changes
             before.setdefault(taker, int(self.objective[taker]))
             before.setdefault(giver, int(self.objective[giver]))
-            changes += self._change_cost(giver, n, adding=False) + self._change_cost(taker, n, adding=True)
+            changes += self.change_cost(giver, n, adding=False) + self.change_cost(taker, n, adding=True)
             self._move(n, giver, taker)
             done.append((n, giver, taker))
 
@@ -834,8 +834,8 @@ class LocalSearch:
                 y_without = self._without(y, m)
                 gain = before_x + int(self.objective[y])
                 gain -= self.objective_after(x, add=(m,), remove=(n,)) + self.objective_after(y, add=(n,), remove=(m,))
-                gain -= self._change_cost(x, n, adding=False) + self._change_cost(x, m, adding=True)
-                gain -= self._change_cost(y, m, adding=False) + self._change_cost(y, n, adding=True)
+                gain -= self.change_cost(x, n, adding=False) + self.change_cost(x, m, adding=True)
+                gain -= self.change_cost(y, m, adding=False) + self.change_cost(y, n, adding=True)
                 if gain > 0 and self.lawful(x, m, x_without) and self.lawful(y, n, y_without):
                     self._move(n, x, y)
                     self._move(m, y, x)
@@ -864,7 +864,7 @@ class LocalSearch:
                 continue
             y_without = self._without(y, m)
             y_release = int(self.objective[y]) - self.objective_after(y, add=(n,), remove=(m,))
-            y_release -= self._change_cost(y, m, adding=False) + self._change_cost(y, n, adding=True)
+            y_release -= self.change_cost(y, m, adding=False) + self.change_cost(y, n, adding=True)
             absent_m, taken_m = self._absent(m), self.by_need[m]
             for z in staff.tolist():
                 if z in (x, y) or z in absent_m or z in taken_m:
@@ -881,8 +881,8 @@ class LocalSearch:
                     gain = y_release + before_x + int(self.objective[z])
                     gain -= self.objective_after(x, add=(k,), remove=(n,))
                     gain -= self.objective_after(z, add=(m,), remove=(k,))
-                    gain -= self._change_cost(x, n, adding=False) + self._change_cost(x, k, adding=True)
-                    gain -= self._change_cost(z, k, adding=False) + self._change_cost(z, m, adding=True)
+                    gain -= self.change_cost(x, n, adding=False) + self.change_cost(x, k, adding=True)
+                    gain -= self.change_cost(z, k, adding=False) + self.change_cost(z, m, adding=True)
                     if (
                         gain > 0
                         and self.lawful(x, k, x_without)
