@@ -756,6 +756,15 @@ def branch_and_price(
             if tree.best_value is not None:
                 lower = min(lower, tree.best_value)
         logger.info("branch-and-price: %d nodes, bound %s, roster %s", nodes, lower, tree.best_value)
+        if heap and logger.isEnabledFor(logging.DEBUG):
+            # which nodes stay open: how many per rounded bound, and how deep (the tree dives on equal bounds)
+            by_key: dict[int, list[int]] = {}
+            for n in heap:
+                by_key.setdefault(n.key[0], []).append(-n.key[1])
+            logger.debug(
+                "branch-and-price: open nodes by rounded bound (count, depths): %s",
+                ", ".join(f"{key}: {len(d)} at {min(d)}-{max(d)}" for key, d in sorted(by_key.items())),
+            )
         return _result(tree, lower, root_lower, proven, nodes, True, start, root_seconds)
     finally:
         if tree.pool is not None:
