@@ -172,6 +172,9 @@ def test_plain_column_generation_unsticks_a_stalled_ascent(monkeypatch: pytest.M
     with_plain = _stalled_then(c, monkeypatch, plain=True)
     assert with_plain > 10 * stabilised
     assert with_plain <= _optimal(p).objective
+    # above ``PLAIN_MAX_CLASSES`` classes (Asker-sized relaxations) the ascent stops at the stall as before
+    monkeypatch.setattr(bound_lagrange, "PLAIN_MAX_CLASSES", 0)
+    assert _stalled_then(c, monkeypatch, plain=True) == stabilised
 
 
 def test_engine_bound_child_reports_the_larger() -> None:

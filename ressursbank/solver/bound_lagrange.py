@@ -28,6 +28,7 @@ column generation (``_ascend``) as long as time allows; the best ``L`` seen is r
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -819,10 +820,11 @@ def _ascend(
     master. After ``STALL_STOP`` points in a row that do not improve, the boxes and the smoothing hold the master's
     duals at the centre, where few new columns price out (session 16: the small demo week never improved on its
     first point); with ``PLAIN_AFTER_STALL`` the ascent then goes on as plain column generation (no box, always at
-    the master's own duals) until its ``L`` repeats ``PLAIN_STALL_STOP`` times, the master is solved or time runs
-    out (session 17, one week of the small demo preset cut to what a plan covers: 1.4318e10 -> 1.5083e10 in 33 CPU
-    s; the tiny one: 1.0845e10 -> 1.2834e10). Every evaluated ``L`` is a valid bound, however far the master is
-    from optimal; the best is returned."""
+    the master's own duals; up to ``PLAIN_MAX_CLASSES`` classes) until its ``L`` repeats ``PLAIN_STALL_STOP``
+    times or stops rising for ``PLAIN_PATIENCE`` points, the master is solved or time runs out (session 17, one
+    week of the small demo preset cut to what a plan covers: 1.4318e10 -> 1.5083e10 in 33 CPU s; the tiny one:
+    1.0845e10 -> 1.2834e10). Every evaluated ``L`` is a valid bound, however far the master is from optimal; the
+    best is returned."""
     model = relaxation.model
     master = _Master(relaxation.demand, weight, model.members)
     tangent = np.zeros(model.n_classes, dtype=np.int64)
@@ -834,6 +836,7 @@ def _ascend(
     margin = (BOX_SHARE * prices).astype(np.int64) + BOX_MIN
     lp_prices, at_duals, box_binding = prices, False, False
     plain, repeated, last_value = False, 0, 0
+    plain_best, plain_stalled = -math.inf, 0
     for iteration in range(max_iterations):
         if time.perf_counter() >= deadline:
             break
@@ -843,6 +846,7 @@ def _ascend(
             break  # a roster could not be traced back (a bug): keep the best value proven so far
         if found is None:
             break
+        was_plain = plain  # the point that triggers the switch is the stabilised ascent's
         if best is None or found.value > best:
             best, centre = found.value, point
             smoothing, stalled, improved = (0.0 if plain else SMOOTHING), 0, True
@@ -856,11 +860,18 @@ def _ascend(
                 smoothing = (1 + smoothing) / 2  # mispriced: evaluate closer to the centre next time
                 margin = np.maximum(BOX_MIN, margin // BOX_GROWTH)
                 if stalled >= STALL_STOP:
-                    if not PLAIN_AFTER_STALL:
+                    if not PLAIN_AFTER_STALL or model.n_classes > PLAIN_MAX_CLASSES:
                         break  # the master is far from its optimum and time is shared with the search: stop here
                     # the boxes and the smoothing hold the master's duals at the centre, where few columns price
                     # out: go on as plain column generation, always at the master's own duals, no box
                     plain, stalled, smoothing = True, 0, 0.0
+        if was_plain:
+            if found.value > plain_best:
+                plain_best, plain_stalled = found.value, 0
+            else:
+                plain_stalled += 1
+                if plain_stalled >= PLAIN_PATIENCE:
+                    break  # its own L stopped rising: the master needs more columns than time allows
         last_value = found.value
         if log is not None:
             log(iteration, best, found, time.process_time())
@@ -914,8 +925,14 @@ BOX_GROWTH = 4
 STALL_STOP = 6
 #: After ``STALL_STOP`` stalled points, go on as plain column generation instead of stopping.
 PLAIN_AFTER_STALL = True
+#: The plain phase only for relaxations of at most this many classes: on Asker (6,351 classes) its first points, at
+#: the master's unboxed duals, cost 30-50 s each with ``L`` near -4e15 (session 17; the small demo week has 493).
+PLAIN_MAX_CLASSES = 2_000
 #: Evaluations in a row with the same ``L`` after which the plain column generation stops.
 PLAIN_STALL_STOP = 20
+#: Evaluations in a row in which the plain column generation's ``L`` stays below its own best so far (it starts far
+#: below the stabilised best and rises as the master fills) after which it stops.
+PLAIN_PATIENCE = 20
 #: Weight of the centre (best prices so far) in the point where ``L`` is evaluated.
 SMOOTHING = 0.5
 #: The master LP's objective is scaled to keep GLOP's numbers moderate (øre -> 100 000 øre).
