@@ -820,11 +820,10 @@ def _ascend(
     master. After ``STALL_STOP`` points in a row that do not improve, the boxes and the smoothing hold the master's
     duals at the centre, where few new columns price out (session 16: the small demo week never improved on its
     first point); with ``PLAIN_AFTER_STALL`` the ascent then goes on as plain column generation (no box, always at
-    the master's own duals; up to ``PLAIN_MAX_CLASSES`` classes) until its ``L`` repeats ``PLAIN_STALL_STOP``
-    times or stops rising for ``PLAIN_PATIENCE`` points, the master is solved or time runs out (session 17, one
-    week of the small demo preset cut to what a plan covers: 1.4318e10 -> 1.5083e10 in 33 CPU s; the tiny one:
-    1.0845e10 -> 1.2834e10). Every evaluated ``L`` is a valid bound, however far the master is from optimal; the
-    best is returned."""
+    the master's own duals; up to ``PLAIN_MAX_CLASSES`` classes) until its ``L`` stops rising for ``PLAIN_PATIENCE``
+    points, the master is solved or time runs out (session 17, one week of the small demo preset cut to what a plan
+    covers: 1.4318e10 -> 1.5083e10 in 33 CPU s; the tiny one: 1.0845e10 -> 1.2834e10). Every evaluated ``L`` is a
+    valid bound, however far the master is from optimal; the best is returned."""
     model = relaxation.model
     master = _Master(relaxation.demand, weight, model.members)
     tangent = np.zeros(model.n_classes, dtype=np.int64)
@@ -835,8 +834,7 @@ def _ascend(
     smoothing, stalled, improved = SMOOTHING, 0, False
     margin = (BOX_SHARE * prices).astype(np.int64) + BOX_MIN
     lp_prices, at_duals, box_binding = prices, False, False
-    plain, repeated, last_value = False, 0, 0
-    plain_best, plain_stalled = -math.inf, 0
+    plain, plain_best, plain_stalled = False, -math.inf, 0
     for iteration in range(max_iterations):
         if time.perf_counter() >= deadline:
             break
@@ -852,11 +850,7 @@ def _ascend(
             smoothing, stalled, improved = (0.0 if plain else SMOOTHING), 0, True
         else:
             stalled, improved = stalled + 1, False
-            if plain:
-                repeated = repeated + 1 if found.value == last_value else 0
-                if repeated >= PLAIN_STALL_STOP:
-                    break  # the same L again and again: the master no longer moves (its duals repeat)
-            else:
+            if not plain:
                 smoothing = (1 + smoothing) / 2  # mispriced: evaluate closer to the centre next time
                 margin = np.maximum(BOX_MIN, margin // BOX_GROWTH)
                 if stalled >= STALL_STOP:
@@ -871,8 +865,7 @@ def _ascend(
             else:
                 plain_stalled += 1
                 if plain_stalled >= PLAIN_PATIENCE:
-                    break  # its own L stopped rising: the master needs more columns than time allows
-        last_value = found.value
+                    break  # its own L stopped rising (or repeats): more columns than time allows, or none
         if log is not None:
             log(iteration, best, found, time.process_time())
         # new columns: rosters with a negative reduced cost
@@ -928,8 +921,6 @@ PLAIN_AFTER_STALL = True
 #: The plain phase only for relaxations of at most this many classes: on Asker (6,351 classes) its first points, at
 #: the master's unboxed duals, cost 30-50 s each with ``L`` near -4e15 (session 17; the small demo week has 493).
 PLAIN_MAX_CLASSES = 2_000
-#: Evaluations in a row with the same ``L`` after which the plain column generation stops.
-PLAIN_STALL_STOP = 20
 #: Evaluations in a row in which the plain column generation's ``L`` stays below its own best so far (it starts far
 #: below the stabilised best and rises as the master fills) after which it stops.
 PLAIN_PATIENCE = 20
