@@ -32,6 +32,7 @@ break a hard rule the engine enforces), and its gain is the exact objective delt
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 
@@ -63,6 +64,69 @@ def _longest_off(intervals: Iterable[tuple[int, int]], lo: int, hi: int) -> int:
         longest = max(longest, s - cursor)
         cursor = max(cursor, t)
     return max(longest, hi - cursor)
+
+
+def _gaps(start: list[int], end: list[int], own: Sequence[int], lo: int, hi: int) -> list[tuple[int, int]]:
+    """The free stretches of ``[lo, hi)`` between the shifts ``own`` (those ``_longest_off`` measures)."""
+    clipped = sorted((max(lo, start[m]), min(hi, end[m])) for m in own if start[m] < hi and end[m] > lo)
+    out: list[tuple[int, int]] = []
+    cursor = lo
+    for s, t in clipped:
+        if s > cursor:
+            out.append((cursor, s))
+        cursor = max(cursor, t)
+    if hi > cursor:
+        out.append((cursor, hi))
+    return out
+
+
+class _Law:
+    """What ``LocalSearch.lawful`` reads of one person's shifts ``own`` (sorted by start, then index)."""
+
+    __slots__ = (
+        "day_minutes",
+        "gaps",
+        "latest_end",
+        "overtime",
+        "overtime_total",
+        "own",
+        "per_week",
+        "starts",
+        "sundays",
+        "window_over",
+        "windows",
+    )
+
+    def __init__(self, search: LocalSearch, e: int, own: Sequence[int]) -> None:
+        start, end, minutes, week, day = search.start, search.end, search.minutes, search.week, search.day
+        key = [(start[m], m) for m in own]
+        if any(x > y for x, y in pairwise(key)):  # an explicit base out of time order
+            own = [m for _, m in sorted(key)]
+        self.own = own
+        self.starts = [start[m] for m in own]
+        latest = -BIG
+        self.latest_end: list[int] = []
+        weeks = search.c.weeks
+        per_week = [0] * weeks
+        day_minutes: dict[int, int] = {}
+        for m in own:
+            if end[m] > latest:
+                latest = end[m]
+            self.latest_end.append(latest)
+            per_week[week[m]] += minutes[m]
+            day_minutes[day[m]] = day_minutes.get(day[m], 0) + minutes[m]
+        self.per_week = per_week
+        self.day_minutes = day_minutes
+        full = search.full[e]
+        self.overtime = [max(0, per_week[k] - full[k]) for k in range(weeks)]
+        self.overtime_total = sum(self.overtime)
+        if weeks >= 4:
+            self.windows = [sum(self.overtime[f : f + 4]) for f in range(weeks - 3)]
+        else:
+            self.windows = [self.overtime_total]
+        self.window_over = max(self.windows) > search.params_of[e].overtime_4_weeks
+        self.sundays = {search.sunday[m] for m in own}
+        self.gaps: dict[int, list[tuple[int, int]]] = {}
 
 
 class LocalSearch:
@@ -135,6 +199,9 @@ class LocalSearch:
         ]
         self.shift_cache: dict[int, tuple[int, int, bool, bool, bool, int, int, int]] = {}
         self.rest = self.g.rest
+        self.volunteer = c.e_volunteer.tolist()
+        #: each person's summary for ``lawful``, built on first use after their shifts change
+        self.law: list[_Law | None] = [None] * c.n_employees
         self.absent: dict[int, frozenset[int]] = {}
         #: needs whose people may change (all, unless the search is split between processes)
         self.movable = [True] * c.n_needs
@@ -332,7 +399,99 @@ class LocalSearch:
 
     # --- rules ----------------------------------------------------------------------------------------------------
     def lawful(self, e: int, n: int, base: Sequence[int] | None = None) -> bool:
-        """May ``e`` take need ``n`` on top of their shifts (or of ``base``) under every hard rule the engine keeps?"""
+        """May ``e`` take need ``n`` on top of their shifts (or of ``base``) under every hard rule the engine keeps?
+
+        The checks are those of ``lawful_reference``, from a per-person summary of the shifts (``_law``, rebuilt
+        when the person's shift list changes): the new shift's neighbours are a bisect, the week's minutes and
+        overtime are read, not summed, and the weekly rest only splits the base's free stretches of the weeks the
+        shift touches. Every check only rejects, so the cheapest come first; the answer is the same.
+        """
+        c = self.c
+        if e in self.by_need[n] or not c.class_mask[self.need_class[n], e] or e in self._absent(n):
+            return False
+        if base is None:
+            law = self.law[e]
+            if law is None or law.own is not self.shifts[e]:
+                law = self.law[e] = _Law(self, e, self.shifts[e])
+        else:
+            law = _Law(self, e, base)
+        own = law.own
+        p = self.params_of[e]
+        s, t = self.start[n], self.end[n]
+        # the base is lawful on its own (a lawful plan less at most one shift), so only the new shift's neighbours
+        # can break one shift at a time or the daily rest (the checker's reading: gap to the latest end so far)
+        starts = law.starts
+        i = bisect_left(starts, s)
+        size = len(own)
+        while i < size and starts[i] == s and own[i] < n:
+            i += 1
+        latest_before = law.latest_end[i - 1] if i else -BIG
+        next_start = starts[i] if i < size else BIG
+        rest = p.daily_rest if p.daily_rest > 0 else 0
+        if s - latest_before < rest or next_start - (t if t > latest_before else latest_before) < rest:
+            return False
+        minutes, d, b = self.minutes[n], self.day[n], self.week[n]
+        if law.day_minutes.get(d, 0) + minutes > p.max_day:
+            return False
+        week_minutes = law.per_week[b] + minutes
+        if week_minutes > p.max_week:
+            return False
+        full = self.full[e][b]
+        overtime = week_minutes - full if week_minutes > full else 0
+        grown = overtime - law.overtime[b]
+        if overtime > p.overtime_week or law.overtime_total + grown > p.overtime_year:
+            return False
+        if self.no_new_overtime and overtime > int(self.g.overtime[e, b]):
+            return False
+        if law.window_over:  # a 4-week window over its cap stays over it
+            return False
+        if grown > 0:
+            windows = law.windows
+            cap = p.overtime_4_weeks
+            for f in range(max(0, b - 3), min(b + 1, len(windows))):
+                if windows[f] + grown > cap:
+                    return False
+        if (
+            p.position_hard
+            and not (p.position_volunteers_free and self.volunteer[e])
+            and (week_minutes if week_minutes < full else full) > self.contract[e][b]
+        ):
+            return False
+        sunday = self.sunday[n]
+        if p.sunday_hard and sunday >= 0 and (sunday - 1 in law.sundays or sunday + 1 in law.sundays):
+            return False
+        if p.weekly_rest > 0:
+            weeks, horizon = c.weeks, c.horizon_minutes
+            for k in range(s // MINUTES_PER_WEEK, min(weeks, (t - 1) // MINUTES_PER_WEEK + 1)):
+                lo = k * MINUTES_PER_WEEK
+                hi = min(horizon, lo + MINUTES_PER_WEEK)
+                needed = min(p.weekly_rest, hi - lo)
+                gaps = law.gaps.get(k)
+                if gaps is None:
+                    gaps = law.gaps[k] = _gaps(self.start, self.end, own, lo, hi)
+                # the longest free stretch once [s, t) is worked: each free stretch of the base loses [s, t)
+                for a, z in gaps:
+                    if z - a < needed:
+                        continue
+                    if (z if z < s else s) - a >= needed or z - (a if a > t else t) >= needed:
+                        break
+                else:
+                    return False
+        if p.cohort_days > 0:
+            block = d // p.cohort_days
+            if any(int(c.n_day[m]) // p.cohort_days == block and c.n_unit[m] != c.n_unit[n] for m in own):
+                return False
+        home = self.home[e]
+        if p.home_critical_first and self.unit[n] != home:
+            count = self.count
+            for offset in self.overlap_days:
+                for m in self.home_critical.get((home, d + offset), ()):
+                    if len(self.by_need[m]) < count[m] and mostly_overlaps(c, n, m) and c.is_eligible(e, m):
+                        return False
+        return True
+
+    def lawful_reference(self, e: int, n: int, base: Sequence[int] | None = None) -> bool:
+        """``lawful`` as a plain pass over the shifts (the version before session 18; kept for the tests)."""
         c = self.c
         if e in self.by_need[n] or not c.class_mask[self.need_class[n], e] or e in self._absent(n):
             return False
@@ -341,8 +500,6 @@ class LocalSearch:
         start, end, minutes, week, day = self.start, self.end, self.minutes, self.week, self.day
         s, t = start[n], end[n]
         d, b = day[n], week[n]
-        # the base is lawful on its own (a lawful plan less at most one shift), so only the new shift's neighbours
-        # can break one shift at a time or the daily rest (the checker's reading: gap to the latest end so far)
         latest_before = -BIG
         next_start = BIG
         per_week = [0] * c.weeks
