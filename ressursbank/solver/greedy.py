@@ -14,10 +14,11 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ressursbank.solver import greedy_kernel as kernel
 from ressursbank.solver.compile import BIG, BoolArray, Compiled, IntArray
+from ressursbank.solver.greedy_kernel import INF, MINUTES_PER_WEEK
 
-MINUTES_PER_WEEK = 7 * 1440
-INF = np.iinfo(np.int64).max // 4
+__all__ = ["INF", "MINUTES_PER_WEEK", "Greedy", "construct"]
 
 
 class Greedy:
@@ -63,12 +64,106 @@ class Greedy:
         self.unit_willing: dict[int, BoolArray] = {}
         self.by_need: list[list[int]] = [[] for _ in range(c.n_needs)]
 
-    # --- the vector checks ---------------------------------------------------------------------------------------
+        self.tables()
+
+    def tables(self) -> None:
+        """(Re)build the compiled kernels' tables: copies of the static parameters above (call it again after
+        changing one of them) and views of the compiled problem."""
+        c = self.c
+        n_e = c.n_employees
+        columns = {
+            "rest": self.rest,
+            "weekly_rest": self.weekly_rest,
+            "max_day": self.max_day,
+            "max_week": self.max_week,
+            "ot_week": self.ot_week,
+            "ot_4": self.ot_4,
+            "ot_year": self.ot_year,
+            "position_cost": self.position_cost,
+            "position_hard": self.position_hard,
+            "position_free": self.position_free,
+            "sunday_cost": self.sunday_cost,
+            "sunday_hard": self.sunday_hard,
+            "travel_cost": self.travel_cost,
+            "cohort_days": self.cohort_days,
+            "wage": c.e_wage,
+            "rule_set": c.e_rule_set,
+            "home": c.e_home,
+            "sector": c.e_sector,
+            "overtime_ore": c.e_overtime_ore,
+            "avoid_nights": c.e_avoid_nights,
+            "avoid_weekends": c.e_avoid_weekends,
+        }
+        self._emp = np.zeros((n_e, len(kernel.EMP_FIELDS)), dtype=np.int64)
+        for k, name in enumerate(kernel.EMP_FIELDS):
+            self._emp[:, k] = columns[name]
+        need_columns = (
+            c.n_start,
+            c.n_end,
+            c.n_minutes,
+            c.n_week,
+            c.n_day,
+            c.n_unit,
+            c.n_sunday,
+            c.n_night,
+            c.n_weekend,
+            c.n_unsocial,
+            c.n_count,
+        )
+        self._need = np.zeros((c.n_needs, len(kernel.NEED_FIELDS)), dtype=np.int64)
+        for k, column in enumerate(need_columns):
+            self._need[:, k] = column
+        w = c.weights
+        weights = np.array([getattr(w, name) for name in kernel.WEIGHT_FIELDS], dtype=np.int64)
+        self._fixed: kernel.Fixed = (
+            np.ascontiguousarray(c.e_full, dtype=np.int64),
+            np.ascontiguousarray(c.e_contract, dtype=np.int64),
+            np.ascontiguousarray(c.n_supplement, dtype=np.int64),
+            np.ascontiguousarray(c.unit_km, dtype=np.int64),
+            np.ascontiguousarray(c.unit_distance, dtype=np.float64),
+            np.ascontiguousarray(c.e_travel_limit, dtype=np.float64),
+            weights,
+            np.zeros(n_e, dtype=np.uint8),
+            np.ascontiguousarray(c.u_sector, dtype=np.int64),
+        )
+        self._no_one = np.zeros(0, dtype=np.int64)
+        self._hinted: dict[int, IntArray] = {}
+        if self.hint:
+            hinted: dict[int, list[int]] = {}
+            for e, n in sorted(self.hint):
+                hinted.setdefault(n, []).append(e)
+            self._hinted = {n: np.array(es, dtype=np.int64) for n, es in hinted.items()}
+        self._absent = {n: np.ascontiguousarray(a, dtype=np.int64) for n, a in c.need_absent.items()}
+        self._kind_willing: dict[str, BoolArray] = {}
+        self._out = np.zeros(max(1, int(c.n_count.max()) if c.n_needs else 1), dtype=np.int64)
+
+    def _state(self) -> kernel.State:
+        """The state arrays, as the kernels read and write them (the attributes themselves, not copies)."""
+        return (
+            self.last_end,
+            self.day_id,
+            self.day_minutes,
+            self.week_minutes,
+            self.overtime,
+            self.overtime_total,
+            self.gap_week,
+            self.longest_gap,
+            self.unsocial,
+            self.moved,
+            self.outside,
+            self.sunday_worked,
+            self.cohort_unit,
+        )
+
+    # --- the checks (compiled scalar loops, see greedy_kernel) --------------------------------------------------
     def willing(self, u: int) -> BoolArray:
         found = self.unit_willing.get(u)
         if found is None:
             kind = self.c.u_kind[u]
-            found = np.array([kind in w for w in self.c.e_willing], dtype=np.bool_)
+            found = self._kind_willing.get(kind)
+            if found is None:
+                found = np.array([kind in w for w in self.c.e_willing], dtype=np.bool_)
+                self._kind_willing[kind] = found
             self.unit_willing[u] = found
         return found
 
@@ -77,179 +172,64 @@ class Greedy:
 
         ``idx`` must already be eligible by class (qualification, restrictions, travel); absences are checked here.
         """
+        out: BoolArray = np.empty(len(idx), dtype=np.bool_)
         c = self.c
-        s, t, m, b, d = int(c.n_start[n]), int(c.n_end[n]), int(c.n_minutes[n]), int(c.n_week[n]), int(c.n_day[n])
-        absent = c.need_absent.get(n)
-        if absent is None:
-            ok: BoolArray = np.ones(len(idx), dtype=np.bool_)
-        else:  # a scratch flag per employee is much faster than np.isin for these sizes
-            self.flag[absent] = True
-            ok = ~self.flag[idx]
-            self.flag[absent] = False
-        last_end = self.last_end[idx]
-        ok &= s - last_end >= self.rest[idx]
-        ok &= s >= last_end
-        day_minutes = np.where(self.day_id[idx] == d, self.day_minutes[idx], 0)
-        ok &= day_minutes + m <= self.max_day[idx]
-        week_minutes = self.week_minutes[idx, b]
-        ok &= week_minutes + m <= self.max_week[idx]
-        full = c.e_full[idx, b]
-        new_ot = np.maximum(0, week_minutes + m - full)
-        ok &= new_ot <= self.ot_week[idx]
-        ot_here = self.overtime[idx, b]
-        ot_rest = self.overtime_total[idx] - ot_here
-        ok &= ot_rest + new_ot <= self.ot_year[idx]
-        if c.weeks <= 4:  # one window: the whole horizon
-            ok &= ot_rest + new_ot <= self.ot_4[idx]
-        else:
-            overtime = self.overtime[idx]
-            for first in range(max(0, b - 3), min(b, max(0, c.weeks - 4)) + 1):
-                window = overtime[:, first : first + 4].sum(axis=1) - ot_here
-                ok &= window + new_ot <= self.ot_4[idx]
-        if self.position_hard.any():
-            extra = np.maximum(0, np.minimum(week_minutes + m, full) - c.e_contract[idx, b])
-            ok &= ~self.position_hard[idx] | self.position_free[idx] | (extra <= 0)
-        # weekly rest: the week must still hold one long enough break
-        lo = b * MINUTES_PER_WEEK
-        hi = min(c.horizon_minutes, lo + MINUTES_PER_WEEK)
-        required = np.minimum(self.weekly_rest[idx], hi - lo)
-        cursor = np.maximum(lo, last_end)
-        longest = np.where(self.gap_week[idx] == b, self.longest_gap[idx], 0)
-        longest = np.maximum(longest, s - cursor)
-        ok &= (longest >= required) | (hi - t >= required)
-        sunday = int(c.n_sunday[n])
-        if sunday > 0 and self.sunday_hard.any():
-            ok &= ~(self.sunday_hard[idx] & self.sunday_worked[idx, sunday - 1])
-        if (self.cohort_days > 0).any():
-            days = self.cohort_days[idx]
-            unit_now = self.cohort_unit[idx, d // np.maximum(days, 1)]
-            ok &= (days == 0) | (unit_now == -1) | (unit_now == c.n_unit[n])
-        return ok
+        absent = self._absent.get(n, self._no_one)
+        kernel.feasible(
+            n, idx, absent, self._need, self._emp, self._state(), self._fixed, c.weeks, c.horizon_minutes, out
+        )
+        return out
 
     def marginal(self, n: int, idx: IntArray) -> IntArray:
         """The exact increase of the objective if each employee of ``idx`` took need ``n`` now."""
-        c = self.c
-        w = c.weights
-        m, b, u = int(c.n_minutes[n]), int(c.n_week[n]), int(c.n_unit[n])
-        wage = c.e_wage[idx]
-        cost = (wage * m * 100 // 60 + c.n_supplement[c.e_rule_set[idx], n]) * w.cost_per_ore
-        week_minutes = self.week_minutes[idx, b]
-        full, contract = c.e_full[idx, b], c.e_contract[idx, b]
-        new_ot = np.maximum(0, week_minutes + m - full)
-        cost += (new_ot - self.overtime[idx, b]) * (w.overtime_per_minute + c.e_overtime_ore[idx] * w.cost_per_ore)
-        old_extra = np.maximum(0, np.minimum(week_minutes, full) - contract)
-        new_extra = np.maximum(0, np.minimum(week_minutes + m, full) - contract)
-        paid = np.where(self.position_free[idx], 0, self.position_cost[idx])
-        cost += paid * new_extra // 60 - paid * old_extra // 60
-        home = c.e_home[idx]
-        away = home != u
-        if away.any():
-            away_cost = (
-                np.where(self.moved[idx], 0, w.moved_person)
-                + c.unit_km[home, u] * w.travel_per_km
-                + np.where(~self.outside[idx] & (c.e_sector[idx] != c.u_sector[u]), w.outside_sector_person, 0)
-                + np.where(self.willing(u)[idx], 0, w.unwanted_shift)
-            )
-            travel_cost = self.travel_cost[idx]
-            if (travel_cost > 0).any():
-                over = np.maximum(0, np.ceil(c.unit_distance[home, u] - c.e_travel_limit[idx] - 1e-9)).astype(np.int64)
-                away_cost += travel_cost * over
-            cost += np.where(away, away_cost, 0)
-        elif (c.e_sector[idx] != c.u_sector[u]).any():
-            cost += np.where(~self.outside[idx] & (c.e_sector[idx] != c.u_sector[u]), w.outside_sector_person, 0)
-        if c.n_night[n]:
-            cost += np.where(c.e_avoid_nights[idx], w.unwanted_shift, 0)
-        if c.n_weekend[n]:
-            cost += np.where(c.e_avoid_weekends[idx], w.unwanted_shift, 0)
-        if c.n_unsocial[n]:
-            cost += w.unsocial_squared * (2 * self.unsocial[idx] + 1)
-        sunday = int(c.n_sunday[n])
-        if sunday > 0:
-            cost += np.where(self.sunday_worked[idx, sunday - 1], self.sunday_cost[idx], 0)
-        if sunday >= 0 and sunday + 1 < self.sunday_worked.shape[1]:
-            cost += np.where(self.sunday_worked[idx, sunday + 1], self.sunday_cost[idx], 0)
-        out: IntArray = cost.astype(np.int64)
+        out: IntArray = np.empty(len(idx), dtype=np.int64)
+        willing = self.willing(int(self.c.n_unit[n]))
+        kernel.marginal(n, idx, self._need, self._emp, self._state(), self._fixed, willing, out)
         return out
 
     # --- doing it --------------------------------------------------------------------------------------------------
     def take(self, e: int, n: int) -> None:
         """Record that employee ``e`` works need ``n``."""
-        c = self.c
-        s, t, m, b, d, u = (
-            int(c.n_start[n]),
-            int(c.n_end[n]),
-            int(c.n_minutes[n]),
-            int(c.n_week[n]),
-            int(c.n_day[n]),
-            int(c.n_unit[n]),
-        )
-        lo = b * MINUTES_PER_WEEK
-        longest = int(self.longest_gap[e]) if self.gap_week[e] == b else 0
-        cursor = max(lo, int(self.last_end[e]))
-        self.longest_gap[e] = max(longest, s - cursor)
-        self.gap_week[e] = b
-        self.last_end[e] = max(int(self.last_end[e]), t)
-        if self.day_id[e] != d:
-            self.day_id[e] = d
-            self.day_minutes[e] = 0
-        self.day_minutes[e] += m
-        self.week_minutes[e, b] += m
-        before = int(self.overtime[e, b])
-        self.overtime[e, b] = max(0, int(self.week_minutes[e, b]) - int(c.e_full[e, b]))
-        self.overtime_total[e] += int(self.overtime[e, b]) - before
-        if c.n_unsocial[n]:
-            self.unsocial[e] += 1
-        if c.e_home[e] != u:
-            self.moved[e] = True
-        if c.e_sector[e] != c.u_sector[u]:
-            self.outside[e] = True
-        sunday = int(c.n_sunday[n])
-        if sunday >= 0:
-            self.sunday_worked[e, sunday] = True
-        if self.cohort_days[e] > 0:
-            self.cohort_unit[e, d // int(self.cohort_days[e])] = u
+        kernel.take(e, n, self._need, self._emp, self._state(), self._fixed)
         self.by_need[n].append(e)
 
     def within_contract(self, n: int, idx: IntArray) -> BoolArray:
         """Which of ``idx`` would take need ``n`` without overtime and without paid extra hours."""
-        c = self.c
-        m, b = int(c.n_minutes[n]), int(c.n_week[n])
-        after = self.week_minutes[idx, b] + m
-        limit = np.where(
-            self.position_free[idx] | (self.position_cost[idx] == 0), c.e_full[idx, b], c.e_contract[idx, b]
-        )
-        out: BoolArray = after <= np.minimum(limit, c.e_full[idx, b])
+        out: BoolArray = np.empty(len(idx), dtype=np.bool_)
+        kernel.within_contract(n, idx, self._need, self._emp, self._state(), self._fixed, out)
         return out
 
     def fill(self, n: int, idx: IntArray, *, spare_only: bool = False) -> None:
         """Give need ``n`` its missing people, cheapest first, among the eligible employees ``idx``.
 
         With ``spare_only``, only people whose week still has room for the need within their contract (no overtime,
-        no paid extra hours) are considered.
+        no paid extra hours) are considered. Among equally cheap people the first in ``idx`` is taken; with a hint,
+        keeping a pair of the hint is two changes cheaper.
         """
-        missing = int(self.c.n_count[n]) - len(self.by_need[n])
+        c = self.c
+        people = self.by_need[n]
+        missing = int(c.n_count[n]) - len(people)
         if missing <= 0 or len(idx) == 0:
             return
-        ok = self.feasible(n, idx)
-        if spare_only:
-            ok &= self.within_contract(n, idx)
-        if self.by_need[n]:
-            self.flag[self.by_need[n]] = True
-            ok &= ~self.flag[idx]
-            self.flag[self.by_need[n]] = False
-        if not ok.any():
-            return
-        people = idx[ok]
-        cost = self.marginal(n, people)
-        if self.hint:
-            kept = np.array([(int(e), n) in self.hint for e in people], dtype=np.bool_)
-            cost = cost - np.where(kept, 2 * self.c.weights.change, 0)
-        for _ in range(min(missing, len(people))):
-            i = int(np.argmin(cost))
-            if cost[i] >= INF:
-                break
-            self.take(int(people[i]), n)
-            cost[i] = INF
+        done = kernel.fill(
+            n,
+            idx,
+            spare_only,
+            missing,
+            self._absent.get(n, self._no_one),
+            np.array(people, dtype=np.int64) if people else self._no_one,
+            self._hinted.get(n, self._no_one),
+            self._need,
+            self._emp,
+            self._state(),
+            self._fixed,
+            self.willing(int(c.n_unit[n])),
+            c.weeks,
+            c.horizon_minutes,
+            self._out,
+        )
+        if done:
+            people.extend(self._out[:done].tolist())
 
 
 def construct(
