@@ -223,6 +223,8 @@ class LocalSearch:
         self.n_sundays = self.g.sunday_worked.shape[1]
         #: each person's totals (``_totals``), kept in step by ``sync``, for ``objective_after``
         self.totals: list[Totals] = [(0, [], 0, 0, 0, [])] * c.n_employees
+        #: each person's overtime minutes, paid extra hours' warnings and Sunday pairs (``_parts``) of the totals
+        self.parts: list[tuple[int, int, int]] = [(0, 0, 0)] * c.n_employees
         for e in range(c.n_employees):
             self.sync(e)
 
@@ -264,8 +266,9 @@ class LocalSearch:
         overtime = [max(0, week_minutes[b] - full[b]) for b in range(c.weeks)]
         g.overtime[e] = overtime
         g.overtime_total[e] = sum(overtime)
-        self.totals[e] = self._totals(e, needs)
-        self.objective[e] = self._objective_of(e, self.totals[e])
+        flat, per_week, away, outside, unsocial, sunday_shifts = self.totals[e] = self._totals(e, needs)
+        parts = self.parts[e] = self._parts(e, per_week, sunday_shifts)
+        self.objective[e] = self._objective_from(e, flat, away, outside, unsocial, *parts)
 
     def _shift(self, e: int, n: int) -> tuple[int, int, bool, bool, bool, int, int, int]:
         """``e`` working ``n``: (the shift's own objective, week, away, outside sector, unsocial, Sunday, minutes,
@@ -318,29 +321,43 @@ class LocalSearch:
                 sundays[sunday] += 1
         return flat, per_week, away, outside, unsocial, sundays
 
-    def _objective_of(self, e: int, totals: Totals) -> int:
-        """Employee ``e``'s share of the objective from their totals (equal to ``objective.employee_terms``)."""
-        flat, per_week, away, outside, unsocial, sundays = totals
-        w = self.c.weights
-        p = self.params_of[e]
-        total = flat
+    def _parts(self, e: int, per_week: list[int], sundays: list[int]) -> tuple[int, int, int]:
+        """``e``'s overtime minutes, paid extra hours' warnings and Sunday pairs from minutes per week and shifts
+        per Sunday."""
         full = self.full[e]
         overtime = 0
         for b, minutes in enumerate(per_week):
             if minutes > full[b]:
                 overtime += minutes - full[b]
-        total += w.overtime_per_minute * overtime + w.cost_per_ore * overtime * self.overtime_ore[e]
-        total += w.moved_person * (away > 0) + w.outside_sector_person * (outside > 0)
-        total += w.unsocial_squared * unsocial * unsocial
+        position = 0
         if self.position_paid[e]:
             contract = self.contract[e]
+            cost = self.params_of[e].position_cost_per_hour
             for b, minutes in enumerate(per_week):
                 extra = min(minutes, full[b]) - contract[b]
                 if extra > 0:
-                    total += p.position_cost_per_hour * extra // 60
-        if p.sunday_cost:
-            total += p.sunday_cost * sum(1 for s in range(len(sundays) - 1) if sundays[s] and sundays[s + 1])
+                    position += cost * extra // 60
+        pairs = 0
+        if self.params_of[e].sunday_cost:
+            pairs = sum(1 for s in range(len(sundays) - 1) if sundays[s] and sundays[s + 1])
+        return overtime, position, pairs
+
+    def _objective_from(
+        self, e: int, flat: int, away: int, outside: int, unsocial: int, overtime: int, position: int, pairs: int
+    ) -> int:
+        w = self.c.weights
+        total = flat + w.overtime_per_minute * overtime + w.cost_per_ore * overtime * self.overtime_ore[e]
+        total += w.moved_person * (away > 0) + w.outside_sector_person * (outside > 0)
+        total += w.unsocial_squared * unsocial * unsocial + position
+        sunday_cost = self.params_of[e].sunday_cost
+        if sunday_cost:
+            total += sunday_cost * pairs
         return int(total)
+
+    def _objective_of(self, e: int, totals: Totals) -> int:
+        """Employee ``e``'s share of the objective from their totals (equal to ``objective.employee_terms``)."""
+        flat, per_week, away, outside, unsocial, sundays = totals
+        return self._objective_from(e, flat, away, outside, unsocial, *self._parts(e, per_week, sundays))
 
     def person_objective(self, e: int, needs: Sequence[int]) -> int:
         """Employee ``e``'s share of the objective when working ``needs`` (equal to ``objective.employee_terms``)."""
@@ -351,21 +368,45 @@ class LocalSearch:
     def objective_after(self, e: int, add: Sequence[int] = (), remove: Sequence[int] = ()) -> int:
         """``person_objective(e, ...)`` of ``e``'s shifts less ``remove`` (worked by ``e``) plus ``add`` (not worked
         by ``e``), from ``e``'s totals: a few shifts' terms instead of a pass over all of ``e``'s shifts (the search
-        prices most moves this way; about a fifth of its time went to whole passes)."""
+        prices most moves this way; about a fifth of its time went to whole passes). Only the weeks and Sundays of
+        the shifts added or removed are looked at; the rest comes from ``parts`` (kept by ``sync``)."""
         flat, per_week, away, outside, unsocial, sundays = self.totals[e]
-        per_week = list(per_week)
-        sundays = list(sundays)
+        overtime, position, pairs = self.parts[e]
+        weeks: dict[int, int] = {}
+        changed: dict[int, int] = {}
         for sign, needs in ((1, add), (-1, remove)):
             for n in needs:
                 own, b, is_away, is_outside, is_unsocial, sunday, m, _ = self._shift(e, n)
                 flat += sign * own
-                per_week[b] += sign * m
+                weeks[b] = weeks.get(b, 0) + sign * m
                 away += sign * is_away
                 outside += sign * is_outside
                 unsocial += sign * is_unsocial
                 if sunday >= 0:
-                    sundays[sunday] += sign
-        return self._objective_of(e, (flat, per_week, away, outside, unsocial, sundays))
+                    changed[sunday] = changed.get(sunday, 0) + sign
+        full = self.full[e]
+        paid = self.position_paid[e]
+        for b, delta in weeks.items():
+            if not delta:
+                continue
+            old, f = per_week[b], full[b]
+            new = old + delta
+            overtime += (new - f if new > f else 0) - (old - f if old > f else 0)
+            if paid:
+                cost, contract = self.params_of[e].position_cost_per_hour, self.contract[e][b]
+                extra = (new if new < f else f) - contract
+                if extra > 0:
+                    position += cost * extra // 60
+                extra = (old if old < f else f) - contract
+                if extra > 0:
+                    position -= cost * extra // 60
+        if changed and self.params_of[e].sunday_cost:
+            last = len(sundays) - 1
+            for s in {x for k in changed for x in (k - 1, k) if 0 <= x < last}:
+                before = 1 if sundays[s] and sundays[s + 1] else 0
+                after = 1 if sundays[s] + changed.get(s, 0) and sundays[s + 1] + changed.get(s + 1, 0) else 0
+                pairs += after - before
+        return self._objective_from(e, flat, away, outside, unsocial, overtime, position, pairs)
 
     def change_cost(self, e: int, n: int, adding: bool) -> int:
         """The ``changes`` term's delta when ``e`` starts (``adding``) or stops working ``n``."""
