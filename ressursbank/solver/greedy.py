@@ -127,6 +127,8 @@ class Greedy:
             np.ascontiguousarray(c.u_sector, dtype=np.int64),
         )
         self._no_one = np.zeros(0, dtype=np.int64)
+        self._no_lendable = np.zeros((0, 0), dtype=np.bool_)
+        self._no_blocked = np.zeros(0, dtype=np.bool_)
         self._hinted: dict[int, IntArray] = {}
         if self.hint:
             hinted: dict[int, list[int]] = {}
@@ -206,6 +208,12 @@ class Greedy:
         no paid extra hours) are considered. Among equally cheap people the first in ``idx`` is taken; with a hint,
         keeping a pair of the hint is two changes cheaper.
         """
+        self.fill_where(n, idx, kernel.SPARE if spare_only else kernel.ALL)
+
+    def fill_where(
+        self, n: int, idx: IntArray, mode: int, *, lendable: BoolArray | None = None, blocked: BoolArray | None = None
+    ) -> None:
+        """:meth:`fill` among those of ``idx`` that ``mode`` (see :func:`greedy_kernel.fill`) keeps."""
         c = self.c
         people = self.by_need[n]
         missing = int(c.n_count[n]) - len(people)
@@ -214,7 +222,9 @@ class Greedy:
         done = kernel.fill(
             n,
             idx,
-            spare_only,
+            mode,
+            self._no_lendable if lendable is None else lendable,
+            self._no_blocked if blocked is None else blocked,
             missing,
             self._absent.get(n, self._no_one),
             np.array(people, dtype=np.int64) if people else self._no_one,
@@ -263,12 +273,20 @@ def construct(
     # between seconds and minutes
     by_home = [idx[np.argsort(c.e_home[idx], kind="stable")] for idx in members]
     homes = [c.e_home[idx] for idx in by_home]
+    # plain Python copies: scalar reads from numpy are slow in this loop
+    need_class, need_unit, count = c.n_class.tolist(), c.n_unit.tolist(), c.n_count.tolist()
+    critical, starts = [bool(x) for x in c.n_critical.tolist()], c.n_start.tolist()
+    class_size = [len(idx) for idx in members]
+
+    own: dict[tuple[int, int], IntArray] = {}
 
     def own_staff(n: int) -> IntArray:
-        k = int(c.n_class[n])
-        unit = c.n_unit[n]
-        lo, hi = np.searchsorted(homes[k], [unit, unit + 1])
-        return by_home[k][lo:hi]
+        k, unit = need_class[n], need_unit[n]
+        found = own.get((k, unit))
+        if found is None:
+            lo, hi = np.searchsorted(homes[k], [unit, unit + 1])
+            found = own[k, unit] = by_home[k][lo:hi]
+        return found
 
     # people whose own unit has no critical need in a week may be lent out early (measured on Asker: lending
     # everyone with spare hours left 29 critical places open, lending only these left none)
@@ -278,23 +296,19 @@ def construct(
     start = 0
     while start < c.n_needs:
         stop = start
-        while stop < c.n_needs and c.n_start[stop] == c.n_start[start]:
+        while stop < c.n_needs and starts[stop] == starts[start]:
             stop += 1
         # scarce needs first: critical, then those fewest people may fill
-        group = sorted(range(start, stop), key=lambda n: (-int(c.n_critical[n]), len(members[c.n_class[n]]), n))
+        group = sorted(range(start, stop), key=lambda n: (-critical[n], class_size[need_class[n]], n))
         for n in group:
             for e in pinned.get(n, ()):
                 g.take(e, n)
         for n in group:  # own staff first, while their contract hours last
             g.fill(n, own_staff(n), spare_only=True)
         for n in group:  # then own staff beyond contract against lendable people with spare contract hours
-            if len(g.by_need[n]) >= c.n_count[n]:
+            if len(g.by_need[n]) >= count[n]:
                 continue  # most needs are full after the first pass; the masks below cost a whole class each
-            idx = members[c.n_class[n]]
-            own = c.e_home[idx] == c.n_unit[n]
-            spare = ~own & lendable[c.e_home[idx], c.n_week[n]]
-            spare[spare] = g.within_contract(n, idx[spare])
-            g.fill(n, idx[own | spare])
+            g.fill_where(n, members[need_class[n]], kernel.OWN_OR_LENDABLE, lendable=lendable)
         blocked = np.zeros(c.n_employees, dtype=np.bool_)
         now = int(c.n_start[group[0]])
         still_open = []
@@ -307,10 +321,9 @@ def construct(
             if c.n_critical[m] and len(g.by_need[m]) < c.n_count[m]:
                 blocked |= g.home_first & (c.e_home == c.n_unit[m]) & c.eligible_mask(m)
         for n in group:
-            if len(g.by_need[n]) >= c.n_count[n]:
+            if len(g.by_need[n]) >= count[n]:
                 continue
-            idx = members[c.n_class[n]]
-            g.fill(n, idx[~blocked[idx] | (c.e_home[idx] == c.n_unit[n])])
-        open_critical += [m for m in group if c.n_critical[m] and len(g.by_need[m]) < c.n_count[m]]
+            g.fill_where(n, members[need_class[n]], kernel.UNBLOCKED, blocked=blocked)
+        open_critical += [m for m in group if critical[m] and len(g.by_need[m]) < count[m]]
         start = stop
     return g.by_need

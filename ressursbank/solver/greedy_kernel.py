@@ -102,6 +102,8 @@ W_ORE, W_OVERTIME, W_MOVED, W_KM, W_OUTSIDE, W_UNWANTED, W_UNSOCIAL, W_CHANGE = 
 
 #: bits of the scratch ``mark``
 ABSENT, TAKEN, HINTED = 1, 2, 4
+#: the modes of :func:`fill`
+ALL, SPARE, OWN_OR_LENDABLE, UNBLOCKED = 0, 1, 2, 3
 
 
 @_njit
@@ -319,7 +321,9 @@ def take(e: int, n: int, need: Ints, emp: Ints, state: State, fixed: Fixed) -> N
 def fill(
     n: int,
     idx: Ints,
-    spare_only: bool,
+    mode: int,
+    lendable: Bools,
+    blocked: Bools,
     missing: int,
     absent: Ints,
     taken: Ints,
@@ -334,8 +338,15 @@ def fill(
     out: Ints,
 ) -> int:
     """Give ``n`` up to ``missing`` people, cheapest marginal first (the first of equal ones), among those of
-    ``idx`` who may lawfully take it, not in ``taken`` and (``spare_only``) within their contract; people in
-    ``hinted`` are 2 changes cheaper. Writes the people taken, in order, to ``out``; returns how many."""
+    ``idx`` who may lawfully take it and are not in ``taken``; people in ``hinted`` are 2 changes cheaper. Writes
+    the people taken, in order, to ``out``; returns how many. ``mode`` narrows ``idx`` first:
+
+    - :data:`ALL`: no further condition;
+    - :data:`SPARE`: within their contract (``within_contract``);
+    - :data:`OWN_OR_LENDABLE`: the need's own unit's staff, or people within their contract whose home unit is
+      ``lendable`` (``[unit, week]``) in the need's week;
+    - :data:`UNBLOCKED`: the need's own unit's staff, or people not ``blocked`` (per employee).
+    """
     mark, w = fixed[7], fixed[6]
     _mark(mark, absent, ABSENT, True)
     _mark(mark, taken, TAKEN, True)
@@ -343,12 +354,20 @@ def fill(
     count = 0
     u = need[n, N_UNIT]
     any_away = False
+    b = need[n, N_WEEK]
     for e in idx:
         if mark[e] & TAKEN:
             continue
-        if not _feasible_one(e, n, need, emp, state, fixed, weeks, horizon):
+        if mode == SPARE:
+            if not _within_one(e, n, need, emp, state, fixed):
+                continue
+        elif mode == OWN_OR_LENDABLE:
+            home = emp[e, E_HOME]
+            if home != u and not (lendable[home, b] and _within_one(e, n, need, emp, state, fixed)):
+                continue
+        elif mode == UNBLOCKED and blocked[e] and emp[e, E_HOME] != u:
             continue
-        if spare_only and not _within_one(e, n, need, emp, state, fixed):
+        if not _feasible_one(e, n, need, emp, state, fixed, weeks, horizon):
             continue
         people[count] = e
         count += 1
