@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from ressursbank.demo import demo_scenarios, generate_organisation
@@ -69,3 +70,41 @@ def test_lawful_equals_the_plain_pass_on_a_constructed_plan(days: int) -> None:
     c = compile_problem(build_problem(org, scenario, days=days))
     search = LocalSearch(c, construct(c, pins=[], hint=None), pins=set(), hint=None)
     assert _agree(search, random.Random(days), 6000) > 0
+
+
+def _takers_reference(
+    search: LocalSearch, n: int, exclude: tuple[int, ...], room_only: bool
+) -> tuple[list[int], list[int]]:
+    """``LocalSearch.takers`` as numpy vector filters (before session 18)."""
+    c = search.c
+    idx = search.members[int(c.n_class[n])]
+    if room_only:
+        b = int(c.n_week[n])
+        idx = idx[search.g.week_minutes[idx, b] + int(c.n_minutes[n]) <= search.limit[idx, b]]
+    if len(idx) == 0:
+        return [], []
+    people = idx[search._prefilter(n, idx)]
+    skip = {*search.by_need[n], *exclude}
+    people = np.array([e for e in people.tolist() if e not in skip], dtype=np.int64)
+    if len(people) == 0:
+        return [], []
+    cost = search.g.marginal(n, people)
+    order = np.argsort(cost, kind="stable")
+    return people[order].tolist(), cost[order].tolist()
+
+
+@pytest.mark.parametrize("days", [28, 56])
+def test_takers_equal_the_vector_filters(days: int) -> None:
+    org = generate_organisation("small")
+    scenario = next(iter(demo_scenarios(org).values()))
+    c = compile_problem(build_problem(org, scenario, days=days))
+    search = LocalSearch(c, construct(c, pins=[], hint=None), pins=set(), hint=None)
+    rng = random.Random(days)
+    found = 0
+    for i in range(400):
+        n = rng.randrange(c.n_needs)
+        exclude = tuple(rng.sample(range(c.n_employees), 2))
+        people, cost = search.takers(n, exclude, room_only=i % 2 == 0)
+        assert (people.tolist(), cost.tolist()) == _takers_reference(search, n, exclude, i % 2 == 0)
+        found += len(people)
+    assert found > 0

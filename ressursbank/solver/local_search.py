@@ -41,6 +41,7 @@ import numpy as np
 from ressursbank.checker.roster import OBJECTIVE_TERMS
 from ressursbank.solver.compile import BIG, BoolArray, Compiled, IntArray
 from ressursbank.solver.greedy import MINUTES_PER_WEEK, Greedy
+from ressursbank.solver.local_kernel import takers_filter
 from ressursbank.solver.objective import employee_terms, evaluate, per_employee
 from ressursbank.solver.rules.home_critical_first import critical_by_unit, mostly_overlaps
 
@@ -211,7 +212,9 @@ class LocalSearch:
         self.version = np.zeros((len(c.unit_ids), c.weeks), dtype=np.int64)
         self.failed: dict[tuple[int, int, int], int] = {}
         free = self.g.position_free | (self.g.position_cost == 0)
-        self.limit = np.where(free[:, None], c.e_full, np.minimum(c.e_contract, c.e_full))
+        self.limit = np.where(free[:, None], c.e_full, np.minimum(c.e_contract, c.e_full)).astype(np.int64)
+        #: (start, end, minutes, week, day) of each need, for ``takers_filter``
+        self.need_row = np.stack([c.n_start, c.n_end, c.n_minutes, c.n_week, c.n_day], axis=1).astype(np.int64)
         #: people in a cross exchange: 2, or 3 through a colleague of the lender (``_cross_through``)
         self.cross_depth = 3
         #: candidate triples priced per shift in a cross exchange through a third person
@@ -225,6 +228,8 @@ class LocalSearch:
         self.totals: list[Totals] = [(0, [], 0, 0, 0, [])] * c.n_employees
         #: each person's overtime minutes, paid extra hours' warnings and Sunday pairs (``_parts``) of the totals
         self.parts: list[tuple[int, int, int]] = [(0, 0, 0)] * c.n_employees
+        #: the columns of ``day_start`` and ``day_end`` set for each person (the others are -1)
+        self.days_set: list[list[int]] = [[] for _ in range(c.n_employees)]
         for e in range(c.n_employees):
             self.sync(e)
 
@@ -233,40 +238,45 @@ class LocalSearch:
         """Recompute employee ``e``'s state vectors from their shift list."""
         c, g = self.c, self.g
         needs = self.shifts[e]
-        week_minutes = [0] * c.weeks
-        sundays = [False] * g.sunday_worked.shape[1]
+        flat = away = outside = unsocial = 0
+        per_week = [0] * c.weeks
+        sunday_shifts = [0] * self.n_sundays
         day_start: dict[int, int] = {}
         day_end: dict[int, int] = {}
-        unsocial = 0
-        moved = outside = False
-        home, sector = self.home[e], self.sector[e]
+        start, end, day = self.start, self.end, self.day
         for n in needs:  # plain Python: scalar reads from numpy are slow
-            u, d = self.unit[n], self.day[n] + 1
-            week_minutes[self.week[n]] += self.minutes[n]
-            unsocial += self.unsocial_need[n]
-            moved |= u != home
-            outside |= self.u_sector[u] != sector
-            if self.sunday[n] >= 0:
-                sundays[self.sunday[n]] = True
+            own, b, is_away, is_outside, is_unsocial, sunday, m, _ = self._shift(e, n)
+            flat += own
+            per_week[b] += m
+            away += is_away
+            outside += is_outside
+            unsocial += is_unsocial
+            if sunday >= 0:
+                sunday_shifts[sunday] += 1
+            d = day[n] + 1
             if d not in day_start:
-                day_start[d] = self.start[n]
-            day_end[d] = max(day_end.get(d, -1), self.end[n])
-        g.week_minutes[e] = week_minutes
+                day_start[d] = start[n]
+                day_end[d] = end[n]
+            elif end[n] > day_end[d]:
+                day_end[d] = end[n]
+        g.week_minutes[e] = per_week
         g.unsocial[e] = unsocial
-        g.moved[e] = moved
-        g.outside[e] = outside
-        g.sunday_worked[e] = sundays
-        self.day_start[:, e] = -1
-        self.day_end[:, e] = -1
-        if day_start:
-            days = list(day_start)
+        g.moved[e] = away > 0
+        g.outside[e] = outside > 0
+        g.sunday_worked[e] = [x > 0 for x in sunday_shifts]
+        previous = self.days_set[e]
+        if previous:
+            self.day_start[previous, e] = -1
+            self.day_end[previous, e] = -1
+        days = self.days_set[e] = list(day_start)
+        if days:
             self.day_start[days, e] = [day_start[d] for d in days]
             self.day_end[days, e] = [day_end[d] for d in days]
         full = self.full[e]
-        overtime = [max(0, week_minutes[b] - full[b]) for b in range(c.weeks)]
+        overtime = [max(0, per_week[b] - full[b]) for b in range(c.weeks)]
         g.overtime[e] = overtime
         g.overtime_total[e] = sum(overtime)
-        flat, per_week, away, outside, unsocial, sunday_shifts = self.totals[e] = self._totals(e, needs)
+        self.totals[e] = (flat, per_week, away, outside, unsocial, sunday_shifts)
         parts = self.parts[e] = self._parts(e, per_week, sunday_shifts)
         self.objective[e] = self._objective_from(e, flat, away, outside, unsocial, *parts)
 
@@ -628,21 +638,34 @@ class LocalSearch:
         With ``room_only``, only people who take it within their contract (or full time, when extra hours are free
         for them).
         """
-        c = self.c
-        idx = self.members[int(c.n_class[n])]
-        if room_only:
-            b = int(c.n_week[n])
-            idx = idx[self.g.week_minutes[idx, b] + int(c.n_minutes[n]) <= self.limit[idx, b]]
+        idx = self.members[self.need_class[n]]
         if len(idx) == 0:
             return idx, idx
-        ok = self._prefilter(n, idx)
-        people = idx[ok]
+        flag = self.g.flag
+        absent = self.c.need_absent.get(n)
+        if absent is not None:
+            flag[absent] = True
         skip = [*self.by_need[n], *exclude]
         if skip:
-            flag = self.g.flag
             flag[skip] = True
-            people = people[~flag[people]]
-            flag[skip] = False
+        try:
+            people = takers_filter(
+                idx,
+                self.need_row[n],
+                room_only,
+                self.g.week_minutes,
+                self.limit,
+                self.g.max_week,
+                self.rest,
+                flag,
+                self.day_start,
+                self.day_end,
+            )
+        finally:
+            if absent is not None:
+                flag[absent] = False
+            if skip:
+                flag[skip] = False
         if len(people) == 0:
             return people, people
         cost = self.g.marginal(n, people)
