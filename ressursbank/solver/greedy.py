@@ -5,7 +5,10 @@ own unit's staff who still have contract hours to spare that week, then to every
 unwanted extra hours compete with people from other units by the exact objective); among the people who may
 lawfully take it *now* (rest, hours, overtime caps, weekly rest, cohort), the one with the least marginal objective
 is chosen: the exact increase of the objective of docs/objective.md. Because time only moves forward, every rule can
-be checked with a few vector operations over all employees, so the whole Asker municipality is built in seconds.
+be checked from a few numbers per employee, so the whole Asker municipality is built in seconds. The checks, the
+marginal objective, taking a shift and filling a need are compiled scalar loops over the candidates
+(:mod:`.greedy_kernel`, the same int64 arithmetic as the vector formulas they replaced: on Asker the same plan in
+1.5 instead of 8.8 CPU s).
 """
 
 from __future__ import annotations
