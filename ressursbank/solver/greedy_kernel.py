@@ -228,15 +228,6 @@ def _within_one(e: int, n: int, need: Ints, emp: Ints, state: State, fixed: Fixe
 
 
 @_njit
-def _mark(mark: Bytes, people: Ints, bit: int, on: bool) -> None:
-    for e in people:
-        if on:
-            mark[e] |= bit
-        else:
-            mark[e] &= ~bit
-
-
-@_njit
 def feasible(
     n: int,
     idx: Ints,
@@ -251,10 +242,12 @@ def feasible(
 ) -> None:
     """``out[i]``: may ``idx[i]`` lawfully take ``n`` now (``absent``: the need's absent employees)."""
     mark = fixed[7]
-    _mark(mark, absent, ABSENT, True)
+    for e in absent:
+        mark[e] |= ABSENT
     for i in range(idx.shape[0]):
         out[i] = _feasible_one(idx[i], n, need, emp, state, fixed, weeks, horizon)
-    _mark(mark, absent, ABSENT, False)
+    for e in absent:
+        mark[e] &= ~ABSENT
 
 
 @_njit
@@ -348,8 +341,10 @@ def fill(
     - :data:`UNBLOCKED`: the need's own unit's staff, or people not ``blocked`` (per employee).
     """
     mark, w = fixed[7], fixed[6]
-    _mark(mark, absent, ABSENT, True)
-    _mark(mark, taken, TAKEN, True)
+    for e in absent:
+        mark[e] |= ABSENT
+    for e in taken:
+        mark[e] |= TAKEN
     people = np.empty(idx.shape[0], dtype=np.int64)
     count = 0
     u = need[n, N_UNIT]
@@ -373,18 +368,22 @@ def fill(
         count += 1
         if emp[e, E_HOME] != u:
             any_away = True
-    _mark(mark, absent, ABSENT, False)
-    _mark(mark, taken, TAKEN, False)
+    for e in absent:
+        mark[e] &= ~ABSENT
+    for e in taken:
+        mark[e] &= ~TAKEN
     if count == 0:
         return 0
-    _mark(mark, hinted, HINTED, True)
+    for e in hinted:
+        mark[e] |= HINTED
     cost = np.empty(count, dtype=np.int64)
     for i in range(count):
         e = people[i]
         cost[i] = _marginal_one(e, n, need, emp, state, fixed, willing, any_away)
         if mark[e] & HINTED:
             cost[i] -= 2 * w[W_CHANGE]
-    _mark(mark, hinted, HINTED, False)
+    for e in hinted:
+        mark[e] &= ~HINTED
     done = 0
     for _ in range(min(missing, count)):
         best = 0
