@@ -97,9 +97,9 @@ class Greedy:
             "avoid_nights": c.e_avoid_nights,
             "avoid_weekends": c.e_avoid_weekends,
         }
-        self._emp = np.zeros((n_e, len(kernel.EMP_FIELDS)), dtype=np.int64)
+        self._emp = np.zeros((len(kernel.EMP_FIELDS), n_e), dtype=np.int64)
         for k, name in enumerate(kernel.EMP_FIELDS):
-            self._emp[:, k] = columns[name]
+            self._emp[k] = columns[name]
         need_columns = (
             c.n_start,
             c.n_end,
