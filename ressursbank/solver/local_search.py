@@ -32,7 +32,7 @@ break a hard rule the engine enforces), and its gain is the exact objective delt
 from __future__ import annotations
 
 import time
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 
@@ -201,6 +201,8 @@ class LocalSearch:
         self.shift_cache: dict[int, tuple[int, int, bool, bool, bool, int, int, int]] = {}
         self.rest = self.g.rest
         self.volunteer = c.e_volunteer.tolist()
+        #: extra hours within full time are paid (warned) for the person
+        self.extra_paid = (~self.g.position_free & (self.g.position_cost > 0)).tolist()
         #: each person's summary for ``lawful``, built on first use after their shifts change
         self.law: list[_Law | None] = [None] * c.n_employees
         self.absent: dict[int, frozenset[int]] = {}
@@ -437,14 +439,16 @@ class LocalSearch:
         return [m for m in self.shifts[e] if m != n]
 
     def _move(self, n: int, giver: int, taker: int) -> None:
-        c = self.c
-        b = int(c.n_week[n])
-        for u in {int(c.n_unit[n]), int(c.e_home[giver]), int(c.e_home[taker])}:
+        b = self.week[n]
+        for u in {self.unit[n], self.home[giver], self.home[taker]}:
             self.version[u, b] += 1
         self.by_need[n].remove(giver)
         self.by_need[n].append(taker)
         self.shifts[giver] = self._without(giver, n)
-        self.shifts[taker] = self._with(taker, n)
+        start = self.start
+        with_n = list(self.shifts[taker])
+        insort(with_n, n, key=lambda k: (start[k], k))  # as ``_with``: the keys are distinct
+        self.shifts[taker] = with_n
         self.sync(giver)
         self.sync(taker)
 
@@ -733,13 +737,11 @@ class LocalSearch:
 
     def _overflows(self, e: int, n: int) -> bool:
         """Would taking ``n`` give ``e`` paid extra hours or overtime that week?"""
-        c, g = self.c, self.g
-        b = int(c.n_week[n])
-        after = int(g.week_minutes[e, b]) + int(c.n_minutes[n])
-        if after > int(c.e_full[e, b]):
+        b = self.week[n]
+        after = self.totals[e][1][b] + self.minutes[n]  # the week's minutes, as ``g.week_minutes``
+        if after > self.full[e][b]:
             return True
-        paid = not g.position_free[e] and g.position_cost[e] > 0
-        return paid and after > int(c.e_contract[e, b])
+        return bool(self.extra_paid[e]) and after > self.contract[e][b]
 
     def _chain(self, giver: int, n: int, middle: int, direct_gain: int) -> int:
         """``n`` goes giver -> middle, and one of middle's shifts that week goes on to a third person."""
@@ -748,7 +750,7 @@ class LocalSearch:
         with_n = self._with(middle, n)
         base = self.objective_after(middle, add=(n,))
         for n2 in with_n:
-            if n2 == n or int(c.n_week[n2]) != b or (middle, n2) in self.pins or not self.movable[n2]:
+            if n2 == n or self.week[n2] != b or (middle, n2) in self.pins or not self.movable[n2]:
                 continue
             release = base - self.objective_after(middle, add=(n,), remove=(n2,))
             release -= self.change_cost(middle, n2, adding=False)
@@ -864,13 +866,13 @@ class LocalSearch:
                 continue
             tried += 1
             for n2 in self.shifts[other]:
-                if int(c.n_week[n2]) != b or (other, n2) in self.pins or n2 == n or not self.movable[n2]:
+                if self.week[n2] != b or (other, n2) in self.pins or n2 == n or not self.movable[n2]:
                     continue
                 # only exchanges that can lower hours or break a Sunday pair are worth the exact evaluation
-                shorter = int(c.n_minutes[n2]) < int(c.n_minutes[n])
-                if not shorter and not (sunday and c.n_sunday[n2] < 0):
+                shorter = self.minutes[n2] < self.minutes[n]
+                if not shorter and not (sunday and self.sunday[n2] < 0):
                     continue
-                if not c.class_mask[int(c.n_class[n2]), giver] or giver in self._absent(n2):
+                if not c.class_mask[self.need_class[n2], giver] or giver in self._absent(n2):
                     continue
                 other_without = self._without(other, n2)
                 before = int(self.objective[giver]) + int(self.objective[other])
@@ -1154,13 +1156,14 @@ class LocalSearch:
         heavy = (extra > 0) | (g.overtime[e] > 0)
         worked = g.sunday_worked[e]
         out = []
+        minutes = self.minutes
         for n in self.shifts[e]:
-            s = int(c.n_sunday[n])
+            s = self.sunday[n]
             paired = s >= 0 and ((s > 0 and worked[s - 1]) or (s + 1 < len(worked) and worked[s + 1]))
-            if heavy[int(c.n_week[n])] or (paired and g.sunday_cost[e] > 0):
+            if heavy[self.week[n]] or (paired and g.sunday_cost[e] > 0):
                 out.append(n)
         # the longest shifts first: they release the most hours
-        out.sort(key=lambda m: (-int(c.n_minutes[m]), m))
+        out.sort(key=lambda m: (-minutes[m], m))
         return out
 
 
