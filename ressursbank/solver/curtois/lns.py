@@ -10,6 +10,10 @@ shrinks when it did neither. Kinds are drawn in proportion to their recent gain 
 the search spends its time where it pays on the instance at hand. With several workers, one sub-problem per
 worker is solved at once (CP-SAT releases the GIL); an improvement found on a stale incumbent is carried over
 onto the new one when the employees it changes stay lawful.
+
+Two kinds need no CP-SAT: "respond" (a pass of exact best responses, :class:`~.construct.BestResponse`) and
+"chain" (ejection chains of them, :mod:`.chains`: a costly cover cell forced on or off one employee, the
+employees the change affects best-responding in turn), both at the dynamic programme's speed.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from ressursbank.checker.curtois import check_employee
+from ressursbank.solver.curtois.chains import Chains
 from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled
 from ressursbank.solver.curtois.construct import BestResponse
 from ressursbank.solver.curtois.model import CurtoisModel
@@ -290,7 +295,7 @@ class _Search:
             with self.lock:
                 kind = _draw(self.kinds, rng)
                 base, base_value, version = self.best, self.best_value, self.version
-            if kind.name == "respond":
+            if kind.name in ("respond", "chain"):
                 self._respond(kind, base, base_value, version, pricers, rng)
                 continue
             free = _neighbourhood(kind, compiled, rng, base)
@@ -344,12 +349,15 @@ class _Search:
         rng: random.Random,
     ) -> None:
         """The "respond" kind: exact best responses (:class:`~.construct.BestResponse`, the dynamic programme)
-        for the employees in random order for up to one sub-problem's time; offered like a solved neighbourhood."""
+        for the employees in random order for up to one sub-problem's time; the "chain" kind: ejection chains of
+        them (:class:`~.chains.Chains`) for as long. Offered like a solved neighbourhood."""
         started = time.monotonic()
         candidate = [row[:] for row in base]
-        BestResponse(self.compiled, candidate, pricers).sweep(
-            rng=rng, deadline=min(self.deadline, started + self.sub_time_limit), passes=1
-        )
+        deadline = min(self.deadline, started + self.sub_time_limit)
+        if kind.name == "chain":
+            Chains(self.compiled, candidate, pricers).run(rng=rng, deadline=deadline)
+        else:
+            BestResponse(self.compiled, candidate, pricers).sweep(rng=rng, deadline=deadline, passes=1)
         free: list[_Days] = [
             range(self.compiled.days) if new != old else () for new, old in zip(candidate, base, strict=True)
         ]
@@ -435,6 +443,8 @@ def _kinds(compiled: Compiled) -> list[_Kind]:
         _Kind("cover_days", min(n_d, 3.0), 2.0, float(n_d)),
         _Kind("scatter", 10.0, 2.0, 60.0),
         _Kind("respond", 1.0, 1.0, 1.0),
+        # Not on long horizons: there a forced row is a slow Lagrangian programme, and the chains lost (20, 22, 24).
+        *([_Kind("chain", 1.0, 1.0, 1.0)] if n_d <= LONG_HORIZON else []),
     ]
 
 
