@@ -205,6 +205,8 @@ class LocalSearch:
         self.extra_paid = (~self.g.position_free & (self.g.position_cost > 0)).tolist()
         #: each person's summary for ``lawful``, built on first use after their shifts change
         self.law: list[_Law | None] = [None] * c.n_employees
+        #: summaries of explicit bases, by person and shifts
+        self.base_laws: dict[tuple[int, tuple[int, ...]], _Law] = {}
         self.absent: dict[int, frozenset[int]] = {}
         #: needs whose people may change (all, unless the search is split between processes)
         self.movable = [True] * c.n_needs
@@ -468,8 +470,13 @@ class LocalSearch:
             law = self.law[e]
             if law is None or law.own is not self.shifts[e]:
                 law = self.law[e] = _Law(self, e, self.shifts[e])
-        else:
-            law = _Law(self, e, base)
+        else:  # a summary depends only on the shifts (the day matching asks about the same base for many needs)
+            key = (e, tuple(base))
+            law = self.base_laws.get(key)
+            if law is None:
+                if len(self.base_laws) >= 10_000:
+                    self.base_laws.clear()
+                law = self.base_laws[key] = _Law(self, e, base)
         own = law.own
         p = self.params_of[e]
         s, t = self.start[n], self.end[n]
