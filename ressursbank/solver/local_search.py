@@ -539,6 +539,13 @@ class LocalSearch:
                         break
                 else:
                     return False
+        return self._cohort_and_home_allow(e, n, own)
+
+    def _cohort_and_home_allow(self, e: int, n: int, own: Sequence[int]) -> bool:
+        """The last two checks of ``lawful``: one unit per cohort period, and a unit's own critical needs first."""
+        c = self.c
+        p = self.params_of[e]
+        d = self.day[n]
         if p.cohort_days > 0:
             block = d // p.cohort_days
             if any(int(c.n_day[m]) // p.cohort_days == block and c.n_unit[m] != c.n_unit[n] for m in own):
@@ -605,18 +612,7 @@ class LocalSearch:
             worked = {self.sunday[m] for m in own}
             if sunday - 1 in worked or sunday + 1 in worked:
                 return False
-        if p.cohort_days > 0:
-            block = d // p.cohort_days
-            if any(int(c.n_day[m]) // p.cohort_days == block and c.n_unit[m] != c.n_unit[n] for m in own):
-                return False
-        home = self.home[e]
-        if p.home_critical_first and self.unit[n] != home:
-            count = self.count
-            for offset in self.overlap_days:
-                for m in self.home_critical.get((home, d + offset), ()):
-                    if len(self.by_need[m]) < count[m] and mostly_overlaps(c, n, m) and c.is_eligible(e, m):
-                        return False
-        return True
+        return self._cohort_and_home_allow(e, n, own)
 
     def _absent(self, n: int) -> frozenset[int]:
         found = self.absent.get(n)
