@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ressursbank.formats.curtois import read_curtois
 from ressursbank.solver.curtois.colgen import Fixing
-from ressursbank.solver.curtois.compile import OFF, Compiled, compile_instance
+from ressursbank.solver.curtois.compile import OFF, Assignment, Compiled, compile_instance
+from ressursbank.solver.curtois.pattern import pattern_roster
 
 DATA = Path(__file__).parent / "data" / "curtois"
 #: Proven optima of the shipped instances (schedulingbenchmarks.org).
@@ -17,6 +18,16 @@ OPTIMUM = {1: 607, 2: 828, 3: 1001}
 def compiled_instance(number: int) -> Compiled:
     """The compiled shipped instance ``number`` (1-3)."""
     return compile_instance(read_curtois(DATA / f"Instance{number}.txt"))
+
+
+def pattern_start(compiled: Compiled, rng: random.Random) -> Assignment:
+    """A lawful but poor roster: the pattern constructor's row for each employee in turn."""
+    roster = compiled.empty()
+    for e in range(compiled.employees):
+        row = pattern_roster(compiled, e, roster, rng, demand_days=True)
+        assert row is not None
+        roster[e] = row
+    return roster
 
 
 #: (id, minutes, forbidden successors): E, D and M share a class (nothing forbidden after them).

@@ -10,8 +10,7 @@ import pytest
 from ressursbank.checker.curtois import check_curtois
 from ressursbank.formats.curtois import read_curtois
 from ressursbank.solver.curtois.chains import Chains
-from ressursbank.solver.curtois.pattern import pattern_roster
-from tests.helpers_curtois import DATA, compiled_instance
+from tests.helpers_curtois import DATA, compiled_instance, pattern_start
 
 
 @pytest.mark.parametrize("number", [1, 2, 3])
@@ -20,12 +19,8 @@ def test_chains_keep_the_roster_lawful_and_never_worse(number: int) -> None:
     before, the objective the chains track equals the checker's, and the cover counts follow the rows."""
     compiled = compiled_instance(number)
     instance = read_curtois(DATA / f"Instance{number}.txt")
-    roster = compiled.empty()
     rng = random.Random(number)
-    for e in range(compiled.employees):
-        row = pattern_roster(compiled, e, roster, rng, demand_days=True)
-        assert row is not None
-        roster[e] = row
+    roster = pattern_start(compiled, rng)
     start = compiled.objective(roster)
     chains = Chains(compiled, roster)
     previous = start
@@ -49,12 +44,8 @@ def test_chains_keep_the_roster_lawful_and_never_worse(number: int) -> None:
 def test_chains_escape_the_best_responses_local_optimum() -> None:
     """After sweeps of best responses stop (no single employee gains alone), chains still find gains on 3."""
     compiled = compiled_instance(3)
-    roster = compiled.empty()
     rng = random.Random(0)
-    for e in range(compiled.employees):
-        row = pattern_roster(compiled, e, roster, rng, demand_days=True)
-        assert row is not None
-        roster[e] = row
+    roster = pattern_start(compiled, rng)
     chains = Chains(compiled, roster)
     chains.response.sweep(rng=rng, deadline=time.monotonic() + 30)
     chains.value = compiled.objective(roster)

@@ -11,8 +11,7 @@ from ressursbank.checker.curtois import check_curtois
 from ressursbank.formats.curtois import read_curtois
 from ressursbank.solver.curtois.compile import OFF
 from ressursbank.solver.curtois.construct import BestResponse, construct, roster_one
-from ressursbank.solver.curtois.pattern import pattern_roster
-from tests.helpers_curtois import DATA, compiled_instance
+from tests.helpers_curtois import DATA, compiled_instance, pattern_start
 
 
 @pytest.mark.parametrize("number", [1, 2, 3])
@@ -53,12 +52,8 @@ def test_a_best_response_costs_what_the_exact_cp_sat_model_finds() -> None:
 def test_a_sweep_never_raises_the_objective() -> None:
     """From a lawful but poor roster (the pattern constructor's rows), sweeps only lower it."""
     compiled = compiled_instance(2)
-    roster = compiled.empty()
     rng = random.Random(0)
-    for e in range(compiled.employees):
-        row = pattern_roster(compiled, e, roster, rng, demand_days=True)
-        assert row is not None
-        roster[e] = row
+    roster = pattern_start(compiled, rng)
     before = compiled.objective(roster)
     changed = BestResponse(compiled, roster).sweep(rng=random.Random(0), deadline=time.monotonic() + 30)
     after = compiled.objective(roster)

@@ -242,21 +242,12 @@ class LocalSearch:
         """Recompute employee ``e``'s state vectors from their shift list."""
         c, g = self.c, self.g
         needs = self.shifts[e]
-        flat = away = outside = unsocial = 0
-        per_week = [0] * c.weeks
-        sunday_shifts = [0] * self.n_sundays
+        totals = self.totals[e] = self._totals(e, needs)
+        flat, per_week, away, outside, unsocial, sunday_shifts = totals
         day_start: dict[int, int] = {}
         day_end: dict[int, int] = {}
         start, end, day = self.start, self.end, self.day
         for n in needs:  # plain Python: scalar reads from numpy are slow
-            own, b, is_away, is_outside, is_unsocial, sunday, m, _ = self._shift(e, n)
-            flat += own
-            per_week[b] += m
-            away += is_away
-            outside += is_outside
-            unsocial += is_unsocial
-            if sunday >= 0:
-                sunday_shifts[sunday] += 1
             d = day[n] + 1
             if d not in day_start:
                 day_start[d] = start[n]
@@ -280,7 +271,6 @@ class LocalSearch:
         overtime = [max(0, per_week[b] - full[b]) for b in range(c.weeks)]
         g.overtime[e] = overtime
         g.overtime_total[e] = sum(overtime)
-        self.totals[e] = (flat, per_week, away, outside, unsocial, sunday_shifts)
         parts = self.parts[e] = self._parts(e, per_week, sunday_shifts)
         self.objective[e] = self._objective_from(e, flat, away, outside, unsocial, *parts)
 
